@@ -24,7 +24,33 @@ const (
 	KindTLS              // certificate verification failed
 	KindRedirect         // the gateway answered with a redirect
 	KindBlocked          // the address is not allowed (loopback, link-local)
+	KindBudget           // the request's budget of gateway calls is spent
 )
+
+var kindNames = [...]string{
+	KindUnknown:     "unknown",
+	KindAuth:        "auth",
+	KindPermission:  "permission",
+	KindNotFound:    "not_found",
+	KindInvalid:     "invalid",
+	KindRateLimited: "rate_limited",
+	KindInternal:    "internal",
+	KindUnavailable: "unavailable",
+	KindTimeout:     "timeout",
+	KindConnection:  "connection",
+	KindTLS:         "tls",
+	KindRedirect:    "redirect",
+	KindBlocked:     "blocked",
+	KindBudget:      "budget",
+}
+
+// String returns the kind's snake_case name, used as a metric label.
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return "unknown"
+	}
+	return kindNames[k]
+}
 
 // Error is a classified gateway failure. Message is safe to show a client:
 // it is built from known texts and never carries a credential.

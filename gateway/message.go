@@ -91,6 +91,15 @@ type URLInfo struct {
 	Reputation string
 	// Category is the URL category when reported.
 	Category string
+	// Score is the numeric URL reputation score from -10 to 10 when the
+	// appliance reports one, nil otherwise.
+	Score *float64
+	// Condition is the rule that matched the URL, for example
+	// "URL Reputation Rule".
+	Condition string
+	// Rewritten marks a URL the appliance rewrote to pass through Cisco's
+	// web security proxy.
+	Rewritten bool
 }
 
 // Event is one line of a message's processing summary.
