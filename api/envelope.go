@@ -1,0 +1,109 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/securex-esa/relay/relay"
+)
+
+// envelope is the relay protocol's response body. Data is left out when nil
+// and Errors when empty.
+type envelope struct {
+	Data   any            `json:"data,omitempty"`
+	Errors []*relay.Error `json:"errors,omitempty"`
+}
+
+// outcomeKey stores in the echo context what a request ended with, for the
+// request log and metrics.
+const outcomeKey = "relay.outcome"
+
+// outcome is the result of one request as the log and the metrics see it.
+type outcome struct {
+	// Code is "ok" or the code of the first fatal error.
+	Code string
+	// Reason is the first fatal error's message; empty on success.
+	Reason string
+	// Warnings counts warning errors beside the data.
+	Warnings int
+}
+
+// respond writes a protocol envelope with HTTP 200. A fatal error without
+// data leaves data out; otherwise empty stands in for missing data, so the
+// platform always gets the shape the route promises.
+func respond(c echo.Context, data any, empty any, errs []*relay.Error) error {
+	errs = compact(errs)
+	fatal := firstFatal(errs)
+	if data == nil && fatal == nil {
+		data = empty
+	}
+	record(c, fatal, errs)
+	return c.JSON(http.StatusOK, envelope{Data: data, Errors: errs})
+}
+
+// fail writes one fatal error with the given HTTP status.
+func fail(c echo.Context, status int, e *relay.Error) error {
+	record(c, e, []*relay.Error{e})
+	return c.JSON(status, envelope{Errors: []*relay.Error{e}})
+}
+
+func record(c echo.Context, fatal *relay.Error, errs []*relay.Error) {
+	o := outcome{Code: "ok"}
+	if fatal != nil {
+		o.Code, o.Reason = fatal.Code, fatal.Message
+	}
+	for _, e := range errs {
+		if e.Type == relay.Warning {
+			o.Warnings++
+		}
+	}
+	c.Set(outcomeKey, o)
+}
+
+func compact(errs []*relay.Error) []*relay.Error {
+	out := errs[:0:0]
+	for _, e := range errs {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func firstFatal(errs []*relay.Error) *relay.Error {
+	for _, e := range errs {
+		if e.Type != relay.Warning {
+			return e
+		}
+	}
+	return nil
+}
+
+// errorHandler turns echo's routing errors and anything a handler returns
+// unhandled into the envelope, so a client never sees echo's own body or a
+// Go error string.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var out error
+	if he, ok := err.(*echo.HTTPError); ok {
+		switch he.Code {
+		case http.StatusNotFound:
+			out = fail(c, http.StatusNotFound, relay.NewFatal(relay.CodeNotFound,
+				"No route "+quote(c.Request().URL.Path, 100)+". The relay serves /health, /watchdog, /version, /deliberate/observables, /observe/observables, /refer/observables, /respond/observables, /respond/trigger and /tiles."))
+		case http.StatusMethodNotAllowed:
+			out = fail(c, http.StatusMethodNotAllowed, relay.NewFatal(relay.CodeMethodNotAllowed,
+				"Method "+quote(c.Request().Method, 20)+" is not allowed on "+quote(c.Request().URL.Path, 100)+"; use "+c.Response().Header().Get(echo.HeaderAllow)+"."))
+		default:
+			out = fail(c, he.Code, relay.NewFatal(relay.CodeInvalidRequest, http.StatusText(he.Code)))
+		}
+	} else {
+		s.log.Error("request failed", "request_id", requestID(c), "err", err)
+		out = fail(c, http.StatusInternalServerError, relay.NewFatal(relay.CodeInternal, "The relay failed to handle the request."))
+	}
+	if out != nil {
+		s.log.Error("writing the error response failed", "request_id", requestID(c), "err", out)
+	}
+}
