@@ -10,27 +10,18 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
+
+	"github.com/securex-esa/relay/api"
 )
 
-// claimNames lists the configuration claims the relay reads from a token.
-// TODO: compare against api.ClaimNames once the api package is committed,
-// so a claim added to the relay fails this test until the module types
-// declare it.
-var claimNames = []string{
-	"GATEWAY_URL", "GATEWAY_API", "GATEWAY_USER", "GATEWAY_PASSWORD",
-	"GATEWAY_CA_PEM", "GATEWAY_UI_URL", "ESA_CONFIG_URL", "ESA_CONFIG_USER",
-	"ESA_CONFIG_PASSWORD", "BLOCK_DICTIONARY", "FORWARD_ADDRESS",
-	"CTR_ENTITIES_LIMIT", "LOOKBACK_DAYS",
-}
-
 // requiredClaims are the claims without which the relay rejects a token.
-var requiredClaims = []string{"GATEWAY_URL", "GATEWAY_USER", "GATEWAY_PASSWORD"}
+var requiredClaims = []string{api.ClaimGatewayURL, api.ClaimGatewayUser, api.ClaimGatewayPassword}
 
 // secretClaims are the claims the platform's form must mask.
-var secretClaims = []string{"GATEWAY_PASSWORD", "ESA_CONFIG_PASSWORD"}
+var secretClaims = []string{api.ClaimGatewayPassword, api.ClaimESAConfigPassword}
 
 // integerClaims are the claims the relay parses as integers.
-var integerClaims = []string{"CTR_ENTITIES_LIMIT", "LOOKBACK_DAYS"}
+var integerClaims = []string{api.ClaimEntitiesLimit, api.ClaimLookbackDays}
 
 var supportedAPIs = []string{
 	"health", "deliberate/observables", "observe/observables",
@@ -38,12 +29,6 @@ var supportedAPIs = []string{
 }
 
 var capabilityIDs = []string{"health", "deliberate", "observe", "refer", "respond"}
-
-// defaultJWKSHosts are the key servers the relay trusts when
-// RELAY_JWKS_HOSTS is unset.
-var defaultJWKSHosts = []string{
-	"visibility.amp.cisco.com", "visibility.eu.amp.cisco.com", "visibility.apjc.amp.cisco.com",
-}
 
 // claimFieldPrefix starts the key of every form field that becomes a token
 // claim, because the platform puts form field custom_<NAME> into claim <NAME>.
@@ -137,7 +122,7 @@ func TestModuleTypeClaims(t *testing.T) {
 				declared = append(declared, claim)
 			}
 
-			require.ElementsMatch(t, claimNames, declared, "form fields and the relay's claims differ")
+			require.ElementsMatch(t, api.ClaimNames, declared, "form fields and the relay's claims differ")
 		})
 	}
 }
@@ -169,7 +154,7 @@ func TestModuleTypeGatewayAPIOptions(t *testing.T) {
 	mt := loadModuleType(t, "module_type.json")
 
 	idx := slices.IndexFunc(mt.ConfigurationSpec, func(f configurationField) bool {
-		return f.Key == claimFieldPrefix+"GATEWAY_API"
+		return f.Key == claimFieldPrefix+api.ClaimGatewayAPI
 	})
 	require.GreaterOrEqual(t, idx, 0)
 
@@ -207,7 +192,7 @@ func TestModuleTypeRS256Auth(t *testing.T) {
 
 	require.Equal(t, "configuration-token", props.AuthType)
 	require.Equal(t, "RS256", props.TokenAlg)
-	require.Contains(t, defaultJWKSHosts, props.JWKSHost)
+	require.Contains(t, api.DefaultJWKSHosts, props.JWKSHost, "the relay trusts this key server by default")
 	require.Empty(t, props.TokenKey, "an RS256 module type carries no shared key")
 	require.Equal(t, props.URL, props.TokenAudience, "the relay compares aud with RELAY_AUDIENCE, its public URL")
 }
