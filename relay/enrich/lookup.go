@@ -1,0 +1,214 @@
+package enrich
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/securex-esa/relay/gateway"
+	"github.com/securex-esa/relay/relay"
+)
+
+// hit is one tracked message found for an observable, with its details
+// when they were fetched.
+type hit struct {
+	msg     gateway.Message
+	details *gateway.Details
+}
+
+// outcome is what the gateways returned for one observable. It is shared
+// between coalesced requests, so nobody modifies it after lookup.
+type outcome struct {
+	// hits are newest first, at most the entities limit.
+	hits []hit
+	// failed maps a gateway base URL to its first failure.
+	failed map[string]error
+	// detailsMissing is set when a detail call failed or was skipped.
+	detailsMissing bool
+}
+
+// complete reports whether every gateway and detail call succeeded, the
+// condition for caching a verdict.
+func (o *outcome) complete() bool {
+	return len(o.failed) == 0 && !o.detailsMissing
+}
+
+// call carries one request's settings and shared limits into lookups.
+type call struct {
+	module *relay.Module
+	tenant string
+	win    window
+	limit  int
+	// slots bounds the request's detail calls in flight.
+	slots chan struct{}
+}
+
+func (s *Service) newCall(m *relay.Module) *call {
+	return &call{
+		module: m,
+		tenant: relay.Tenant(s.opts.StateKey, m),
+		win:    newWindow(s.opts.Now(), m),
+		limit:  entitiesLimit(m),
+		slots:  make(chan struct{}, s.opts.Concurrency),
+	}
+}
+
+// lookup searches every gateway for t. Identical lookups of one tenant
+// running at the same time share one set of gateway calls.
+func (s *Service) lookup(ctx context.Context, c *call, t target, details bool) (*outcome, error) {
+	key := strings.Join([]string{
+		c.tenant, strconv.FormatBool(details), strconv.Itoa(c.module.LookbackDays),
+		strconv.Itoa(c.limit), string(t.obs.Type), strings.Join(t.forms, "\x00"),
+	}, "\x01")
+
+	ch := s.flight.DoChan(key, func() (any, error) {
+		// The lookup outlives a caller that gives up, so the others
+		// waiting for it still get an answer.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.LookupTimeout)
+		defer cancel()
+		return s.search(lctx, c, t, details), nil
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(*outcome), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// search runs t's queries on every gateway in parallel, merges the
+// messages and fetches their details.
+func (s *Service) search(ctx context.Context, c *call, t target, details bool) *outcome {
+	qs := queries(t, c.win, c.limit)
+	var mu sync.Mutex
+	var msgs []gateway.Message
+	errs := s.opts.Pool.FanOut(ctx, c.module.Gateways, func(ctx context.Context, cl *gateway.Client) error {
+		for _, q := range qs {
+			res, err := cl.Search(ctx, q)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			msgs = append(msgs, res.Messages...)
+			mu.Unlock()
+		}
+		return nil
+	})
+
+	out := &outcome{failed: map[string]error{}}
+	for i, err := range errs {
+		if err != nil {
+			out.failed[c.module.Gateways[i].BaseURL] = err
+		}
+	}
+	out.hits = merge(msgs, c.limit)
+	if details {
+		out.detailsMissing = s.fetchDetails(ctx, c, out.hits)
+	}
+	return out
+}
+
+// merge removes messages found by several queries, sorts newest first and
+// keeps at most limit.
+func merge(msgs []gateway.Message, limit int) []hit {
+	seen := map[string]bool{}
+	var hits []hit
+	for _, m := range msgs {
+		k := messageKey(m)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		hits = append(hits, hit{msg: m})
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].msg.Time.After(hits[j].msg.Time) })
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits
+}
+
+// messageKey identifies a message across searches: a MID is unique only
+// per appliance, and rejected connections have none.
+func messageKey(m gateway.Message) string {
+	if m.Rejected || len(m.MIDs) == 0 {
+		return strings.Join([]string{"rejected", m.Gateway, m.Serial, strconv.FormatInt(m.ICID, 10),
+			m.SenderIP, m.Time.String()}, "|")
+	}
+	return strings.Join([]string{m.Gateway, m.Serial, strconv.FormatInt(m.MIDs[0], 10)}, "|")
+}
+
+// fetchDetails fills in the details of every message, in parallel within
+// the request's slots and call budget. It reports whether any were missed.
+func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) bool {
+	configs := map[string]gateway.Config{}
+	for _, g := range c.module.Gateways {
+		configs[g.BaseURL] = g
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	missing := false
+	for i := range hits {
+		h := &hits[i]
+		if h.msg.Rejected || len(h.msg.MIDs) == 0 {
+			continue
+		}
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return true
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-c.slots }()
+			if err := s.fetchOne(ctx, configs, h); err != nil {
+				s.log.Warn("message details skipped", "gateway", h.msg.Gateway, "err", err)
+				mu.Lock()
+				missing = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return missing
+}
+
+func (s *Service) fetchOne(ctx context.Context, configs map[string]gateway.Config, h *hit) error {
+	cfg, ok := configs[h.msg.Gateway]
+	if !ok {
+		return &gateway.Error{Kind: gateway.KindUnknown, Gateway: h.msg.Gateway, Op: "details",
+			Message: "the message names a gateway that is not configured"}
+	}
+	cl, err := s.opts.Pool.Client(cfg)
+	if err != nil {
+		return err
+	}
+	d, err := cl.Details(ctx, h.msg.Serial, h.msg.MIDs)
+	if err != nil {
+		return err
+	}
+	h.details = d
+	return nil
+}
+
+// gatewayErrors turns failures into one fatal error per gateway, in the
+// module's gateway order.
+func gatewayErrors(m *relay.Module, outcomes []*outcome) []*relay.Error {
+	var errs []*relay.Error
+	for _, g := range m.Gateways {
+		for _, o := range outcomes {
+			if o == nil {
+				continue
+			}
+			if err, ok := o.failed[g.BaseURL]; ok {
+				errs = append(errs, relay.FromGateway(err))
+				break
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,133 @@
+package enrich
+
+import (
+	"context"
+	"errors"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/securex-esa/relay/gateway"
+	"github.com/securex-esa/relay/observables"
+	"github.com/securex-esa/relay/relay"
+	"github.com/securex-esa/relay/relay/ctim"
+)
+
+// maxParallelObservables bounds the observables of one request looked up
+// at once; detail calls have their own bound.
+const maxParallelObservables = 8
+
+// Observe returns sightings, judgements and verdicts for the observables,
+// from message tracking on every gateway. A failing gateway gives one fatal
+// error beside the data of the healthy ones.
+func (s *Service) Observe(ctx context.Context, m *relay.Module, obs []observables.Observable) (any, []*relay.Error) {
+	targets, errs := prepare(obs)
+	c := s.newCall(m)
+	ctx = gateway.WithBudget(ctx, s.opts.CallBudget)
+
+	outcomes, err := s.lookupAll(ctx, c, targets, func(observables.Type) bool { return true })
+	if err != nil {
+		return ctim.Bundle{}, append(errs, contextError(err))
+	}
+
+	b := s.newBuilder(c)
+	perTarget := make([][]ctim.Sighting, len(targets))
+	var bundle ctim.Bundle
+	for i, t := range targets {
+		o := outcomes[i]
+		for _, h := range o.hits {
+			perTarget[i] = append(perTarget[i], b.sighting(t.obs, h))
+		}
+		var v *ctim.Verdict
+		if judged(t.obs.Type) {
+			var js []ctim.Judgement
+			js, v = b.judgements(t, judge(t, o.hits))
+			bundle.Judgements = append(bundle.Judgements, js...)
+			if v != nil {
+				bundle.Verdicts = append(bundle.Verdicts, *v)
+			}
+			if o.complete() {
+				s.writeCache(ctx, c.tenant, t, v)
+			}
+		}
+	}
+
+	sightings, left := capSightings(perTarget, s.opts.MaxResponseBytes-encodedSize(bundle))
+	bundle.Sightings = sightings
+	if left > 0 {
+		errs = append(errs, tooLargeWarning(left, s.opts.MaxResponseBytes))
+	}
+	errs = append(errs, gatewayErrors(m, outcomes)...)
+	return bundle, errs
+}
+
+// Deliberate returns verdicts, from the cache when present and else from
+// the same lookups as Observe, without the detail calls a verdict does not
+// need.
+func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observables.Observable) (any, []*relay.Error) {
+	targets, errs := prepare(obs)
+	c := s.newCall(m)
+	ctx = gateway.WithBudget(ctx, s.opts.CallBudget)
+
+	var judgedTargets []target
+	for _, t := range targets {
+		if judged(t.obs.Type) {
+			judgedTargets = append(judgedTargets, t)
+		}
+	}
+	cached := s.readCache(ctx, c.tenant, judgedTargets)
+
+	var data ctim.VerdictsData
+	var misses []target
+	for i, t := range judgedTargets {
+		if e := cached[i]; e != nil {
+			if e.Verdict != nil {
+				data.Verdicts = append(data.Verdicts, *e.Verdict)
+			}
+			continue
+		}
+		misses = append(misses, t)
+	}
+	if s.opts.Observer != nil {
+		s.opts.Observer.CacheLookups(len(judgedTargets)-len(misses), len(misses))
+	}
+
+	outcomes, err := s.lookupAll(ctx, c, misses, needsDetails)
+	if err != nil {
+		return data, append(errs, contextError(err))
+	}
+	b := s.newBuilder(c)
+	for i, t := range misses {
+		_, v := b.judgements(t, judge(t, outcomes[i].hits))
+		if v != nil {
+			data.Verdicts = append(data.Verdicts, *v)
+		}
+		if outcomes[i].complete() {
+			s.writeCache(ctx, c.tenant, t, v)
+		}
+	}
+	return data, append(errs, gatewayErrors(m, outcomes)...)
+}
+
+// lookupAll looks up every target, several at once; details decides per
+// type whether the detail calls are made.
+func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details func(observables.Type) bool) ([]*outcome, error) {
+	out := make([]*outcome, len(ts))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallelObservables)
+	for i, t := range ts {
+		g.Go(func() error {
+			o, err := s.lookup(gctx, c, t, details(t.obs.Type))
+			out[i] = o
+			return err
+		})
+	}
+	return out, g.Wait()
+}
+
+// contextError reports a request that ended before the gateways answered.
+func contextError(err error) *relay.Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return relay.NewFatal(relay.CodeServiceUnavailable, "The request timed out before the email gateways answered. Try again, or ask for fewer observables.")
+	}
+	return relay.NewFatal(relay.CodeUnknown, "The request was canceled before the email gateways answered.")
+}
