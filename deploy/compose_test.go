@@ -96,6 +96,7 @@ func TestComposeSimulatorProfile(t *testing.T) {
 	require.NotNil(t, sim.Build)
 	require.Equal(t, "gatewaysim", sim.Build.Target)
 	require.Equal(t, "service:relay", sim.NetworkMode, "the simulator's certificate is issued for localhost")
+	require.Contains(t, []string(sim.Command), "-tls", "gateway URLs must be https")
 }
 
 // settingLine matches a commented-out setting in relay.env.example.

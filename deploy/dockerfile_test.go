@@ -1,6 +1,9 @@
 package deploy
 
 import (
+	"go/ast"
+	goparser "go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,13 +48,13 @@ func parseDockerfile(t *testing.T, path string) dockerfile {
 	require.NoError(t, err)
 	defer f.Close()
 
-	ast, err := parser.Parse(f)
+	result, err := parser.Parse(f)
 	require.NoError(t, err, "parse %s", path)
-	stages, metaArgs, err := instructions.Parse(ast.AST, nil)
+	stages, metaArgs, err := instructions.Parse(result.AST, nil)
 	require.NoError(t, err, "read the instructions of %s", path)
 
 	args := metaArgDefaults(metaArgs)
-	lex := shell.NewLex(ast.EscapeToken)
+	lex := shell.NewLex(result.EscapeToken)
 	df := dockerfile{stages: stages, metaArgs: metaArgs, bases: make([]string, len(stages))}
 	for i, stage := range stages {
 		base, _, err := lex.ProcessWord(stage.BaseName, args)
@@ -249,16 +252,62 @@ func TestDockerfileVersionVariable(t *testing.T) {
 		t.Skip("cmd/relay has no Go files yet")
 	}
 
-	declared := regexp.MustCompile(`(?m)^\s*(var\s+)?version\s*(string\s*)?=`)
+	// The linker's -X flag sets only a package-level string variable and
+	// silently ignores a name that does not exist, so check the name here.
 	found := false
+	fset := token.NewFileSet()
 	for _, file := range files {
-		src, err := os.ReadFile(file)
+		f, err := goparser.ParseFile(fset, file, nil, goparser.SkipObjectResolution)
 		require.NoError(t, err)
-		if declared.Match(src) {
+		require.Equal(t, "main", f.Name.Name)
+		if declaresStringVar(f, "version") {
 			found = true
 		}
 	}
-	require.True(t, found, "cmd/relay declares no package variable version for -X main.version")
+	require.True(t, found, "cmd/relay declares no package-level string variable version for -X main.version")
+}
+
+func declaresStringVar(f *ast.File, name string) bool {
+	for _, decl := range f.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.VAR {
+			continue
+		}
+		for _, spec := range gen.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if ident, ok := vs.Type.(*ast.Ident); vs.Type != nil && (!ok || ident.Name != "string") {
+				continue
+			}
+			for _, n := range vs.Names {
+				if n.Name == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func TestDeclaresStringVar(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want bool
+	}{
+		{name: "untyped", src: `var version = "dev"`, want: true},
+		{name: "typed", src: `var version string`, want: true},
+		{name: "grouped", src: "var (\n\tn int\n\tversion string\n)", want: true},
+		{name: "other type", src: `var version int`, want: false},
+		{name: "constant", src: `const version = "dev"`, want: false},
+		{name: "other name", src: `var appVersion = "dev"`, want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := goparser.ParseFile(token.NewFileSet(), "main.go", "package main\n"+tc.src, 0)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, declaresStringVar(f, "version"))
+		})
+	}
 }
 
 func TestDockerignore(t *testing.T) {
