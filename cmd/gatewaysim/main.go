@@ -33,7 +33,7 @@ func main() {
 	}
 }
 
-// config is what the command line sets.
+// config is the settings parsed from the command line.
 type config struct {
 	addr, caOut, writeData string
 	useTLS, verbose        bool
@@ -63,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.opts.RemediationDelay, "remediation-delay", 2*time.Second, "time a remediation stays Queued before it ends Success or Failed")
 	fs.DurationVar(&c.fault.Latency, "latency", 0, "fixed delay added to every response")
 	fs.DurationVar(&c.fault.Jitter, "jitter", 0, "maximum random delay added on top of -latency")
-	fs.Float64Var(&c.fault.ErrorRate, "error-rate", 0, "fraction of requests (0 to 1) answered with -error-status")
+	fs.Float64Var(&c.fault.ErrorRate, "error-rate", 0, "fraction of requests (0 to 1) that get -error-status")
 	fs.IntVar(&c.fault.ErrorStatus, "error-status", 503, "HTTP status of injected errors, for example 429, 500 or 503")
 	fs.BoolVar(&c.fault.DropConnections, "drop", false, "close every connection without a response")
 	fs.BoolVar(&c.fault.Outage, "outage", false, "close every connection as soon as it is accepted")

@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +129,40 @@ func TestPrivilegesSwitch(t *testing.T) {
 	status, body := ts.get(t, "/sma/api/v2.0/message-tracking/details?serialNumber="+st.Serial+"&mid="+midKey(st.MIDs[0]))
 	require.Equal(t, http.StatusForbidden, status)
 	require.Equal(t, "403", errorOf(body)["code"])
+}
+
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	var logs strings.Builder
+	ts := startSim(t, Options{
+		Users:  map[string]string{"admin": "ironport", "svc": "s3cret-pass"},
+		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	status, body := ts.do(t, http.MethodPost, "/sma/api/v2.0/login",
+		map[string]any{"data": map[string]any{"userName": b64("svc"), "passphrase": b64("s3cret-pass")}}, http.Header{})
+	require.Equal(t, http.StatusOK, status)
+	token := body["data"].(map[string]any)["jwtToken"].(string)
+	ts.do(t, http.MethodGet, "/sma/api/v2.0/login/privileges", nil, http.Header{"Jwttoken": {token}})
+	ts.do(t, http.MethodPost, "/sma/api/v2.0/login",
+		map[string]any{"data": map[string]any{"userName": b64("svc"), "passphrase": b64("wrong-pass")}}, http.Header{})
+
+	out := logs.String()
+	require.Contains(t, out, "login", "requests are logged")
+	for _, secret := range []string{"s3cret-pass", b64("s3cret-pass"), "wrong-pass", token} {
+		require.NotContains(t, out, secret)
+	}
+	status, body = ts.do(t, http.MethodGet, "/sma/api/v2.0/login/privileges", nil, http.Header{"Jwttoken": {token + "x"}})
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.NotContains(t, errorOf(body)["message"], token)
+}
+
+// syncWriter serialises writes from the server's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

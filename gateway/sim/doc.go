@@ -16,9 +16,9 @@
 //     UTC-05:00, 12.x record format: messageStatus is a plain string and
 //     search items carry no per-MID maps, allIcid, dcid or morDetails.
 //
-// The SMA prefix answers for both appliances; the ESA prefix answers for
-// esa1 only, with hostName "" in search items, as a gateway queried directly
-// does. Timestamps carry the zone labels "(GMT)" (SMA, UTC), "(GMT +00:00)"
+// The SMA prefix serves the messages of both appliances. The ESA prefix
+// serves esa1 only, with hostName "" in search items, as a gateway queried
+// directly does. Timestamps carry the zone labels "(GMT)" (SMA, UTC), "(GMT +00:00)"
 // (ESA, UTC), "(GMT -05:00)" (esa2 in search) and "(GMT-05:00)" (esa2 in
 // details). Recipient domains example.com and sales.example.com have a
 // mailbox profile by default; branch.example.net has none.

@@ -14,8 +14,8 @@ type Fault struct {
 	// Latency delays every response; Jitter adds a uniformly random extra
 	// delay up to its value.
 	Latency, Jitter time.Duration
-	// ErrorRate is the fraction of requests, 0 to 1, answered with
-	// ErrorStatus (default 503) and the appliance's error envelope.
+	// ErrorRate is the fraction of requests, 0 to 1, that get ErrorStatus
+	// (default 503) and the appliance's error envelope.
 	ErrorRate   float64
 	ErrorStatus int
 	// DropConnections closes the connection of every request without a

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// maxBody caps request bodies; the appliance answers 413 beyond its limit.
+// maxBody caps request bodies. Larger bodies get a 413, as on the appliance.
 const maxBody = 1 << 20
 
 // call is one authenticated API request being handled.
@@ -107,44 +107,46 @@ func (s *Server) hasPrivilege(p string) bool {
 	return slices.Contains(s.privileges, p)
 }
 
+// route is one resource: its handler and the privilege it needs, empty
+// when any account may call it.
+type route struct {
+	handle    func(*call)
+	privilege string
+}
+
+// routeKey names a resource by API flavour ("" for both), method and path.
+type routeKey struct{ api, method, path string }
+
+func (s *Server) routeTable() map[routeKey]route {
+	return map[routeKey]route{
+		{"", "GET", "login/privileges"}:                     {s.listPrivileges, ""},
+		{"", "GET", "message-tracking/messages"}:            {s.search, "e_message_tracking_messages"},
+		{"", "GET", "message-tracking/details"}:             {s.details, "e_message_tracking_detail"},
+		{"", "GET", "message-tracking/amp-details"}:         {s.ampDetails, "e_message_tracking_amp_details"},
+		{"", "GET", "message-tracking/url-details"}:         {s.urlDetails, "e_message_tracking_url_details"},
+		{"", "GET", "message-tracking/remediation-details"}: {s.remediationDetails, "e_remediation"},
+		{"", "GET", "quarantine/messages"}:                  {s.quarantineSearch, "e_quarantine_spam"},
+		{"", "GET", "quarantine/messages/details"}:          {s.quarantineDetails, "e_quarantine_spam"},
+		{"", "POST", "quarantine/messages"}:                 {s.quarantineRelease, "e_quarantine_spam"},
+		{"", "DELETE", "quarantine/messages"}:               {s.quarantineDelete, "e_quarantine_spam"},
+		// Remediation submit exists only on the manager, health only on the gateway.
+		{"sma", "POST", "remediation"}: {s.submitRemediation, "e_remediation"},
+		{"esa", "GET", "health"}:       {s.health, ""},
+	}
+}
+
 // lookup returns the handler of a resource and the privilege it needs.
 func (s *Server) lookup(api, method, path string) (func(*call), string) {
 	if strings.HasPrefix(path, "config/dictionaries") && api == "esa" {
 		return s.dictionaryRoute(method, path)
 	}
-	type key struct{ method, path string }
-	routes := map[key]struct {
-		handle    func(*call)
-		privilege string
-	}{
-		{"GET", "login/privileges"}:                     {s.listPrivileges, ""},
-		{"GET", "message-tracking/messages"}:            {s.search, "e_message_tracking_messages"},
-		{"GET", "message-tracking/details"}:             {s.details, "e_message_tracking_detail"},
-		{"GET", "message-tracking/amp-details"}:         {s.ampDetails, "e_message_tracking_amp_details"},
-		{"GET", "message-tracking/url-details"}:         {s.urlDetails, "e_message_tracking_url_details"},
-		{"GET", "message-tracking/remediation-details"}: {s.remediationDetails, "e_remediation"},
-		{"GET", "quarantine/messages"}:                  {s.quarantineSearch, "e_quarantine_spam"},
-		{"GET", "quarantine/messages/details"}:          {s.quarantineDetails, "e_quarantine_spam"},
-		{"POST", "quarantine/messages"}:                 {s.quarantineRelease, "e_quarantine_spam"},
-		{"DELETE", "quarantine/messages"}:               {s.quarantineDelete, "e_quarantine_spam"},
+	if rt, ok := s.routes[routeKey{"", method, path}]; ok {
+		return rt.handle, rt.privilege
 	}
-	if api == "sma" {
-		routes[key{"POST", "remediation"}] = struct {
-			handle    func(*call)
-			privilege string
-		}{s.submitRemediation, "e_remediation"}
+	if rt, ok := s.routes[routeKey{api, method, path}]; ok {
+		return rt.handle, rt.privilege
 	}
-	if api == "esa" {
-		routes[key{"GET", "health"}] = struct {
-			handle    func(*call)
-			privilege string
-		}{s.health, ""}
-	}
-	rt, ok := routes[key{method, path}]
-	if !ok {
-		return nil, ""
-	}
-	return rt.handle, rt.privilege
+	return nil, ""
 }
 
 func (s *Server) listPrivileges(c *call) {

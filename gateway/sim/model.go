@@ -2,7 +2,7 @@ package sim
 
 import "time"
 
-// appliance is one simulated ESA as the manager sees it.
+// appliance is one simulated ESA, as the manager lists it.
 type appliance struct {
 	Serial string `json:"serial"`
 	Host   string `json:"host"`

@@ -12,7 +12,7 @@ type Options struct {
 	// Seed makes the generated dataset reproducible. Default: 1.
 	Seed int64
 	// Messages is the number of background messages generated besides the
-	// story messages. Default: 3000.
+	// story messages. Default (also for 0): 3000.
 	Messages int
 	// Days is how far back from Now the background messages reach. Default: 30.
 	Days int
@@ -54,8 +54,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DefaultPrivileges are the privileges an account has unless
-// Options.Privileges says otherwise.
+// DefaultPrivileges are the privileges every account has when
+// Options.Privileges is nil.
 var DefaultPrivileges = []string{
 	"e_message_tracking_messages",
 	"e_message_tracking_detail",
@@ -67,7 +67,7 @@ var DefaultPrivileges = []string{
 }
 
 // DefaultMailboxDomains are the recipient domains with a mailbox profile
-// unless Options.MailboxDomains says otherwise.
+// when Options.MailboxDomains is nil.
 var DefaultMailboxDomains = []string{"example.com", "sales.example.com"}
 
 // withDefaults returns o with every zero field set to its default.

@@ -75,7 +75,7 @@ func matchOperator(op, value string, fields []string) bool {
 	return false
 }
 
-// predicate tells whether a record matches one search parameter.
+// predicate reports whether a record matches one search parameter.
 type predicate func(*record) bool
 
 // buildFilters turns the search parameters into predicates, or returns the
@@ -218,8 +218,8 @@ func (s *Server) search(c *call) {
 }
 
 // matching returns the records in [start, end) that pass every predicate,
-// newest first. The ESA prefix answers only for the first appliance, as a
-// gateway knows only its own messages.
+// newest first. The ESA prefix returns only the first appliance's messages,
+// because a gateway tracks only its own.
 func (s *Server) matching(api string, start, end time.Time, rejected bool, preds []predicate) []*record {
 	var hits []*record
 	for _, r := range s.recs {

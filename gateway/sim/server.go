@@ -18,6 +18,8 @@ import (
 type Server struct {
 	o   Options
 	log *slog.Logger
+	// routes is built once by New and only read afterwards.
+	routes map[routeKey]route
 
 	mu         sync.Mutex // guards the dataset and everything below it
 	apps       []appliance
@@ -65,6 +67,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.tls = c
+	s.routes = s.routeTable()
 	return s, nil
 }
 
@@ -123,8 +126,8 @@ func (s *Server) SetPrivileges(p []string) {
 	s.privileges = append([]string(nil), p...)
 }
 
-// ExpireTokens makes every session token issued so far answer 401
-// "ExpiredSignatureError.".
+// ExpireTokens invalidates every session token issued so far, so requests
+// that carry one get 401 "ExpiredSignatureError.".
 func (s *Server) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
