@@ -65,9 +65,12 @@ func setHeaders(w http.ResponseWriter) {
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	setHeaders(w)
 	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	// The appliance writes "<" and ">" of Message-IDs as they are.
+	enc.SetEscapeHTML(false)
 	// The response writer is the only sink, so an encoding error cannot be
 	// reported anywhere useful.
-	_ = json.NewEncoder(w).Encode(body)
+	_ = enc.Encode(body)
 }
 
 func writeError(w http.ResponseWriter, status int, message string) {
