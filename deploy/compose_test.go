@@ -118,6 +118,9 @@ func TestRelayEnvExample(t *testing.T) {
 	}
 	require.NoError(t, scanner.Err())
 
+	for _, name := range relaySettings(t) {
+		require.Contains(t, settings, name, "relay.env.example lacks a setting cmd/relay reads")
+	}
 	m := loadManifests(t)
 	for key := range m.configMap.Data {
 		require.Contains(t, settings, key, "relay.env.example lacks a setting the ConfigMap sets")
@@ -125,4 +128,31 @@ func TestRelayEnvExample(t *testing.T) {
 	for key := range m.secret.StringData {
 		require.Contains(t, settings, key, "relay.env.example lacks a setting the Secret sets")
 	}
+}
+
+// settingName matches a string literal that names a relay setting.
+var settingName = regexp.MustCompile(`"(RELAY_[A-Z0-9_]+)"`)
+
+// relaySettings returns the setting names that cmd/relay's non-test sources
+// spell out, so a new setting fails the test until relay.env.example
+// documents it.
+func relaySettings(t *testing.T) []string {
+	t.Helper()
+
+	files, err := filepath.Glob("../cmd/relay/*.go")
+	require.NoError(t, err)
+	var names []string
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for _, m := range settingName.FindAllStringSubmatch(string(src), -1) {
+			if !slices.Contains(names, m[1]) {
+				names = append(names, m[1])
+			}
+		}
+	}
+	return names
 }
