@@ -124,10 +124,10 @@ func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details f
 	return out, g.Wait()
 }
 
-// contextError reports a request that ended before the gateways answered.
+// contextError reports a request that ended before the gateways responded.
 func contextError(err error) *relay.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return relay.NewFatal(relay.CodeServiceUnavailable, "The request timed out before the email gateways answered. Try again, or ask for fewer observables.")
+		return relay.NewFatal(relay.CodeServiceUnavailable, "The request timed out before the email gateways responded. Try again, or ask for fewer observables.")
 	}
-	return relay.NewFatal(relay.CodeUnknown, "The request was canceled before the email gateways answered.")
+	return relay.NewFatal(relay.CodeUnknown, "The request was canceled before the email gateways responded.")
 }

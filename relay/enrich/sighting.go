@@ -249,9 +249,7 @@ func (b *builder) relations(m gateway.Message, d *gateway.Details) []ctim.Relati
 		rel(ctim.Observable{Type: observables.SHA256, Value: strings.ToLower(a.SHA256)}, "Attached_To", msg)
 	}
 	for _, u := range d.URLs {
-		if !u.Rewritten {
-			rel(msg, "Refers_To", ctim.Observable{Type: observables.URL, Value: u.URL})
-		}
+		rel(msg, "Refers_To", ctim.Observable{Type: observables.URL, Value: u.URL})
 	}
 	return out
 }
