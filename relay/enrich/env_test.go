@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/securex-esa/relay/api"
 	"github.com/securex-esa/relay/gateway"
 	"github.com/securex-esa/relay/gateway/sim"
 	"github.com/securex-esa/relay/observables"
@@ -159,3 +160,6 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// The api package serves the Service through this interface.
+var _ api.Enricher = (*enrich.Service)(nil)
