@@ -25,8 +25,11 @@ const (
 	engineSBRS      = "SenderBase reputation"
 )
 
-// URL reputation scores run from -10 to 10. The appliance's own bands put
-// -10 to -6 at malicious and -5.9 to -3 at suspicious.
+// URL reputation scores run from -10 to 10. A score is used only when the
+// appliance gives no rating text.
+// NOTE: the bands (-10 to -6 malicious, -5.9 to -3 suspicious) follow the
+// appliance's URL reputation ranges as recalled, not checked against a
+// current AsyncOS guide.
 const (
 	urlMaliciousScore  = -6.0
 	urlSuspiciousScore = -3.0
