@@ -27,9 +27,10 @@ const (
 )
 
 // AuditEntry is one line of the audit trail. A trigger that passes its
-// checks writes "requested" before it acts and then its outcome; a refused
-// one writes "refused"; the poller adds "result" with the per-recipient
-// outcome of a remediation batch. Entries of one trigger share TriggerID.
+// checks writes "requested" before it acts, and then its outcome. A
+// rejected one writes "refused". The poller adds "result" with the
+// per-recipient outcome of a remediation batch. Entries of one trigger
+// share TriggerID.
 type AuditEntry struct {
 	Time      time.Time `json:"time"`
 	TriggerID string    `json:"trigger_id"`

@@ -41,14 +41,16 @@ type actionSpec struct {
 	id    string
 	kind  kind
 	types []observables.Type
-	// remedy is the remediation action; forward tells whether it sends a copy.
+	// remedy is the remediation action, and forward marks one that sends a
+	// copy.
 	remedy  gateway.RemediationAction
 	forward bool
 	// release is the quarantine operation: true releases, false deletes.
 	release bool
 	// unblock removes the dictionary entry instead of adding it.
 	unblock bool
-	// privilege is what the account needs on the appliance the action edits.
+	// privilege is the account's privilege on the appliance the action
+	// edits.
 	privilege string
 }
 

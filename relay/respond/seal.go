@@ -19,7 +19,8 @@ const sealInfo = "securex-esa relay: poller credential sets v1"
 func deriveSealKey(stateKey []byte) []byte {
 	key, err := hkdf.Key(sha256.New, stateKey, nil, sealInfo, 32)
 	if err != nil {
-		// hkdf.Key fails only for lengths over 255 hash blocks.
+		// hkdf.Key fails only for key lengths over 255 hash blocks, and
+		// this one is a single block.
 		panic(fmt.Sprintf("respond: derive seal key: %v", err))
 	}
 	return key
@@ -35,8 +36,8 @@ type sealedConfig struct {
 	CAPEM    string      `json:"ca_pem,omitempty"`
 }
 
-// sealConfig encrypts cfg under the seal key; aad binds the ciphertext to
-// the job it belongs to, so that it cannot be moved to another job.
+// sealConfig encrypts cfg under the seal key. The additional data aad
+// binds the ciphertext to its job, so that it cannot be moved to another.
 func (s *Service) sealConfig(cfg gateway.Config, aad string) ([]byte, error) {
 	plain, err := json.Marshal(sealedConfig{
 		BaseURL: cfg.BaseURL, API: cfg.API, User: cfg.User,

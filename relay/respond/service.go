@@ -2,7 +2,7 @@
 // remediation through the SMA, spam quarantine release and delete, and
 // sender blocking through an ESA dictionary. It keeps every trigger
 // idempotent and on the record, polls remediation batches for their
-// per-recipient outcome and answers /health.
+// per-recipient outcome and serves /health.
 package respond
 
 import (
@@ -54,10 +54,11 @@ type Options struct {
 	// AuditMaxAge drops older audit entries. Default: 90 days.
 	AuditMaxAge time.Duration
 	// LeaseTTL bounds how long a claimed trigger or the poller lease is held
-	// by a replica that stopped answering. Default: 2 minutes.
+	// by a replica that stopped responding. Default: 2 minutes, and never
+	// less than CallTimeout plus 5 seconds.
 	LeaseTTL time.Duration
 	// RecordTTL is how long a finished trigger is remembered, so that a
-	// repeat is answered "already requested". Default: 30 days.
+	// repeat gets the reply "already requested". Default: 30 days.
 	RecordTTL time.Duration
 	// PollInterval is the poller's period. Default: 30 seconds.
 	PollInterval time.Duration
@@ -107,6 +108,10 @@ func New(o Options) *Service {
 	setDefault(&o.CallTimeout, DefaultCallTimeout)
 	setDefault(&o.Folder, DefaultFolder)
 	setDefault(&o.InitiatedSource, DefaultSource)
+	// A lease shorter than a trigger's calls would let another replica take
+	// over a submit still in flight, and its reconciliation could miss the
+	// batch that is about to exist.
+	o.LeaseTTL = max(o.LeaseTTL, o.CallTimeout+settleTimeout)
 
 	s := &Service{
 		o:          o,

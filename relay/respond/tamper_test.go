@@ -128,3 +128,40 @@ func str(s string) json.RawMessage {
 	raw, _ := json.Marshal(s)
 	return raw
 }
+
+func TestTriggerTamperedBlockParamsRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	phish := e.sim.Stories().Phishing
+	a := findAction(t, e.actions(observables.Email, phish.Sender), respond.ActionBlockSender)
+
+	cases := []struct {
+		name string
+		edit func(r *relay.TriggerRequest)
+	}{
+		{"other gateway", func(r *relay.TriggerRequest) { r.Params["gateway"] = str("https://127.0.0.1:1") }},
+		{"serial set", func(r *relay.TriggerRequest) { r.Params["serial"] = str(phish.Serial) }},
+		{"mids set", func(r *relay.TriggerRequest) { r.Params["mids"] = str(formatMIDs(phish.MIDs)) }},
+		{"dictionary named", func(r *relay.TriggerRequest) { r.Params["dictionary"] = str("other_dictionary") }},
+		{"null mids", func(r *relay.TriggerRequest) { r.Params["mids"] = json.RawMessage("null") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request(a)
+			tc.edit(&req)
+			requireFailure(t, e.trigger(req), relay.CodeInvalidArgument)
+			require.Zero(t, e.writes())
+			require.Equal(t, respond.OutcomeRefused, e.audit()[0].Outcome)
+		})
+	}
+}
+
+func TestAuditEscapesControlCharacters(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	res := e.trigger(relay.TriggerRequest{ActionID: "forged\n level=ERROR\x1b[31m", ObservableType: "email", ObservableValue: "a@b.test"})
+	requireFailure(t, res, relay.CodeInvalidRequest)
+
+	entry := e.audit()[0]
+	require.Equal(t, `forged\n level=ERROR\x1b[31m`, entry.Action)
+	require.NotContains(t, e.logs.String(), "\x1b")
+	require.NotContains(t, e.logs.String(), "forged\n")
+}
