@@ -30,7 +30,8 @@ const (
 	DefaultLookbackDays  = 30
 )
 
-// Options configures a Service. Zero values take the defaults above.
+// Options configures a Service. Pool, Store and StateKey are required;
+// other zero values take the defaults above.
 type Options struct {
 	Pool  *gateway.Pool
 	Store store.Store
