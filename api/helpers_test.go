@@ -93,8 +93,8 @@ func (f *fakeServices) Health(_ context.Context, m *relay.Module) []*relay.Error
 	return f.Errs
 }
 
-// dialRecorder records every dial and refuses those to addresses it was not
-// told to allow.
+// dialRecorder records every dial and rejects those to addresses that are
+// not in allowed.
 type dialRecorder struct {
 	mu      sync.Mutex
 	dials   []string

@@ -96,7 +96,7 @@ func (c *jwksCache) Key(ctx context.Context, host, kid string) (*rsa.PublicKey, 
 		return key, nil
 	}
 	if !fetch {
-		return nil, ErrUnknownKID
+		return nil, c.missError(host)
 	}
 
 	ch := c.group.DoChan(host, func() (any, error) { return nil, c.refresh(host) })
@@ -118,6 +118,17 @@ func (c *jwksCache) Key(ctx context.Context, host, kid string) (*rsa.PublicKey, 
 		return nil, ErrUnknownKID
 	}
 	return key, nil
+}
+
+// missError distinguishes an unknown kid from a host whose keys could not be
+// fetched yet.
+func (c *jwksCache) missError(host string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h := c.hosts[host]; h != nil && h.keys != nil {
+		return ErrUnknownKID
+	}
+	return ErrJWKSUnavailable
 }
 
 // lookup returns the cached key, if any, and whether a fetch is due.
@@ -190,7 +201,7 @@ func (c *jwksCache) fetch(ctx context.Context, host string) (map[string]*rsa.Pub
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: %s answered HTTP %d", ErrJWKSUnavailable, url, resp.StatusCode)
+		return nil, fmt.Errorf("%w: %s returned HTTP %d", ErrJWKSUnavailable, url, resp.StatusCode)
 	}
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBody+1))

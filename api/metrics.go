@@ -60,13 +60,19 @@ type MetricsOptions struct {
 	GatewayHosts []string
 	// Version labels relay_build_info.
 	Version string
+	// Registry receives the metrics; nil creates one with the Go and process
+	// collectors.
+	Registry *prometheus.Registry
 }
 
-// NewMetrics registers the relay's metrics, with the Go and process
-// collectors, on a new registry.
+// NewMetrics registers the relay's metrics on o.Registry. It panics when
+// they are registered there twice, like prometheus.MustRegister.
 func NewMetrics(o MetricsOptions) *Metrics {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	m := &Metrics{registry: reg, hosts: map[string]bool{}, actions: map[string]bool{}}
 	for _, h := range o.GatewayHosts {
 		if n, err := normalizeHostEntry(h); err == nil {

@@ -229,3 +229,10 @@ func validPort(p string) bool {
 	}
 	return n > 0 && n <= 65535
 }
+
+// CheckHostEntry checks an allow-list entry: a host name or IP literal,
+// optionally with a port.
+func CheckHostEntry(entry string) error {
+	_, err := normalizeHostEntry(entry)
+	return err
+}

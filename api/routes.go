@@ -22,7 +22,7 @@ const (
 // moduleKey stores the verified module in the echo context.
 const moduleKey = "relay.module"
 
-// observableHandler answers one observable-list route.
+// observableHandler serves one observable-list route.
 type observableHandler func(ctx context.Context, m *relay.Module, obs []observables.Observable) (any, []*relay.Error)
 
 // routes registers every route with and without a trailing slash.
