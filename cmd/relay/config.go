@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +53,9 @@ type Config struct {
 	// OnListen, when set, receives the relay and metrics addresses once both
 	// listen; tests use it to learn the ports picked for ":0".
 	OnListen func(relayAddr, metricsAddr net.Addr)
+	// GatewayDial, when set, replaces the dialer of gateway connections;
+	// tests use it to record and refuse dials.
+	GatewayDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // setting is one environment variable: its documentation and how it sets a

@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/securex-esa/relay/api"
-	"github.com/securex-esa/relay/observables"
-	"github.com/securex-esa/relay/relay"
+	"github.com/securex-esa/relay/gateway"
+	"github.com/securex-esa/relay/relay/enrich"
+	"github.com/securex-esa/relay/relay/respond"
+	"github.com/securex-esa/relay/relay/store"
 )
 
-// services are the implementations behind the relay's routes, plus the
-// state store check that /readyz reports.
+// services are what the relay's routes call, plus the state store check
+// that /readyz reports.
 type services struct {
 	Enricher  api.Enricher
 	Responder api.Responder
@@ -20,45 +25,87 @@ type services struct {
 }
 
 // buildServices builds the gateway pool, the state store and the
-// enrichment and response services from cfg. The returned function
-// releases them after the server stopped.
-//
-// TODO: build gateway.NewPool, the store (Redis from cfg.RedisURL, else in
-// process), enrich.New and respond.New here, with metrics as their
-// Observer. Until then every service route returns "service unavailable".
-func buildServices(_ context.Context, _ Config, logger *slog.Logger, _ *api.Metrics) (services, func(), error) {
-	logger.Warn("the enrichment and response services are not wired into this build")
-	u := unavailable{}
-	return services{Enricher: u, Responder: u, Health: u}, func() {}, nil
+// enrichment and response services from cfg, and starts the remediation
+// poller. The returned function stops the poller and closes the store
+// after the server stopped.
+func buildServices(ctx context.Context, cfg Config, logger *slog.Logger, metrics *api.Metrics) (services, func(), error) {
+	st, stateKey, err := openStore(cfg)
+	if err != nil {
+		return services{}, nil, err
+	}
+
+	pool := gateway.NewPool(gateway.PoolOptions{
+		Timeout:         cfg.GatewayTimeout,
+		MaxBody:         cfg.GatewayMaxBody,
+		UserAgent:       "esa-relay/" + version,
+		AllowedHosts:    cfg.GatewayHosts,
+		DialContext:     cfg.GatewayDial,
+		Logger:          logger.With("component", "gateway"),
+		Observer:        metrics,
+		BreakerFailures: cfg.BreakerFailures,
+		BreakerOpenFor:  cfg.BreakerOpenFor,
+	})
+
+	enricher := enrich.New(enrich.Options{
+		Pool:        pool,
+		Store:       st,
+		StateKey:    stateKey,
+		Logger:      logger.With("component", "enrich"),
+		Observer:    metrics,
+		NegativeTTL: cfg.NegativeTTL,
+		CallBudget:  cfg.CallBudget,
+	})
+	responder := respond.New(respond.Options{
+		Pool:             pool,
+		Store:            st,
+		StateKey:         stateKey,
+		Logger:           logger.With("component", "respond"),
+		Observer:         metrics,
+		ForwardDomains:   cfg.ForwardDomains,
+		ProtectedDomains: cfg.ProtectedDomains,
+		MaxRecipients:    cfg.MaxRecipients,
+		AuditMaxLen:      cfg.AuditMaxLen,
+		AuditMaxAge:      cfg.AuditMaxAge,
+		// With Redis, replicas rely on it to keep a trigger from running
+		// twice, so a trigger without it must not run at all.
+		FailClosed: cfg.RedisURL != "",
+	})
+
+	pollCtx, stopPoller := context.WithCancel(context.WithoutCancel(ctx))
+	var polling sync.WaitGroup
+	polling.Go(func() { _ = responder.RunPoller(pollCtx) })
+
+	svc := services{Enricher: enricher, Responder: responder, Health: responder}
+	if cfg.RedisURL != "" {
+		svc.Ping = st.Ping
+	}
+	release := func() {
+		stopPoller()
+		polling.Wait()
+		if err := st.Close(); err != nil {
+			logger.Warn("closing the state store failed", "err", err)
+		}
+	}
+	return svc, release, nil
 }
 
-// unavailable returns "service unavailable" on every service route.
-type unavailable struct{}
-
-func (unavailable) err() *relay.Error {
-	return relay.NewFatal(relay.CodeServiceUnavailable, "This relay build has no enrichment or response services.")
-}
-
-func (u unavailable) Observe(context.Context, *relay.Module, []observables.Observable) (any, []*relay.Error) {
-	return nil, []*relay.Error{u.err()}
-}
-
-func (u unavailable) Deliberate(context.Context, *relay.Module, []observables.Observable) (any, []*relay.Error) {
-	return nil, []*relay.Error{u.err()}
-}
-
-func (u unavailable) Refer(context.Context, *relay.Module, []observables.Observable) (any, []*relay.Error) {
-	return nil, []*relay.Error{u.err()}
-}
-
-func (u unavailable) Actions(context.Context, *relay.Module, []observables.Observable) (any, []*relay.Error) {
-	return nil, []*relay.Error{u.err()}
-}
-
-func (u unavailable) Trigger(context.Context, *relay.Module, relay.TriggerRequest) relay.TriggerResult {
-	return relay.TriggerResult{Status: relay.StatusFailure, Errors: []*relay.Error{u.err()}}
-}
-
-func (u unavailable) Health(context.Context, *relay.Module) []*relay.Error {
-	return []*relay.Error{u.err()}
+// openStore opens Redis when RELAY_REDIS_URL is set, else an in-process
+// store. Without Redis nothing outlives the process, so a random state key
+// is as good as a configured one.
+func openStore(cfg Config) (store.Store, []byte, error) {
+	if cfg.RedisURL == "" {
+		key := cfg.StateKey
+		if len(key) == 0 {
+			key = make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return nil, nil, fmt.Errorf("generating a state key: %w", err)
+			}
+		}
+		return store.NewMemory(nil), key, nil
+	}
+	st, err := store.OpenRedis(cfg.RedisURL, store.RedisOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("RELAY_REDIS_URL: %w", err)
+	}
+	return st, cfg.StateKey, nil
 }
