@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// credentials is what one request authenticates with.
+// credentials are the session token or Basic flag of one request.
 type credentials struct {
 	token string
 	basic bool
