@@ -25,6 +25,7 @@ const (
 	CodeTooManyObservables = "too many observables"
 	CodeInvalidObservable  = "invalid observable"
 	CodeResponseTooLarge   = "response too large"
+	CodeIncompleteDetails  = "incomplete details"
 )
 
 // Error is one element of the envelope's "errors" list. Its message is shown

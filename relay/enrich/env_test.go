@@ -61,6 +61,7 @@ type env struct {
 type envOptions struct {
 	store    store.Store
 	maxBytes int
+	budget   int
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -87,6 +88,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Now:              clk.Now,
 		Logger:           slog.New(slog.NewTextHandler(logs, nil)),
 		MaxResponseBytes: o.maxBytes,
+		CallBudget:       o.budget,
 	})
 	return &env{sim: s, url: base, ca: string(s.CAPEM()), stories: s.Stories(), clock: clk,
 		store: o.store, svc: svc, logs: logs}

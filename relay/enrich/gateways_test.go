@@ -52,3 +52,22 @@ func TestResponseCapLeavesOutSightings(t *testing.T) {
 	require.NotEmpty(t, b.Sightings)
 	require.Less(t, len(b.Sightings), len(e.stories.Campaign))
 }
+
+func TestMissedDetailsGiveWarningAndNoCache(t *testing.T) {
+	// A budget of two calls covers the login and the search, so every
+	// detail call is refused.
+	e := newEnv(t, envOptions{budget: 2})
+	m := e.module(simPassword)
+	hash := obs(observables.SHA256, e.stories.Malware.SHA256)
+
+	b, errs := e.observe(t, m, hash)
+	require.NotEmpty(t, b.Sightings)
+	require.Len(t, errs, 1)
+	require.Equal(t, "warning", errs[0].Type)
+	require.Equal(t, "incomplete details", errs[0].Code)
+	require.Contains(t, errs[0].Message, "1 message ")
+
+	e.sim.ResetRequests()
+	_, _ = e.deliberate(t, m, hash)
+	require.NotZero(t, e.sim.Count("message-tracking/messages"), "a verdict built without details must not be cached")
+}

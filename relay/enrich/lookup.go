@@ -25,14 +25,15 @@ type outcome struct {
 	hits []hit
 	// failed maps a gateway base URL to its first failure.
 	failed map[string]error
-	// detailsMissing is set when a detail call failed or was skipped.
-	detailsMissing bool
+	// detailsMissed counts messages whose detail calls failed or were
+	// skipped.
+	detailsMissed int
 }
 
 // complete reports whether every gateway and detail call succeeded, the
 // condition for caching a verdict.
 func (o *outcome) complete() bool {
-	return len(o.failed) == 0 && !o.detailsMissing
+	return len(o.failed) == 0 && o.detailsMissed == 0
 }
 
 // call carries one request's settings and shared limits into lookups.
@@ -105,7 +106,7 @@ func (s *Service) search(ctx context.Context, c *call, t target, details bool) *
 	}
 	out.hits = merge(msgs, c.limit)
 	if details {
-		out.detailsMissing = s.fetchDetails(ctx, c, out.hits)
+		out.detailsMissed = s.fetchDetails(ctx, c, out.hits)
 	}
 	return out
 }
@@ -141,8 +142,8 @@ func messageKey(m gateway.Message) string {
 }
 
 // fetchDetails fills in the details of every message, in parallel within
-// the request's slots and call budget. It reports whether any were missed.
-func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) bool {
+// the request's slots and call budget. It returns how many were missed.
+func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) int {
 	configs := map[string]gateway.Config{}
 	for _, g := range c.module.Gateways {
 		configs[g.BaseURL] = g
@@ -150,7 +151,7 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) bool {
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	missing := false
+	missed := 0
 	for i := range hits {
 		h := &hits[i]
 		if h.msg.Rejected || len(h.msg.MIDs) == 0 {
@@ -159,7 +160,10 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) bool {
 		select {
 		case c.slots <- struct{}{}:
 		case <-ctx.Done():
-			return true
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			return missed + countFrom(hits[i:])
 		}
 		wg.Add(1)
 		go func() {
@@ -168,13 +172,24 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) bool {
 			if err := s.fetchOne(ctx, configs, h); err != nil {
 				s.log.Warn("message details skipped", "gateway", h.msg.Gateway, "err", err)
 				mu.Lock()
-				missing = true
+				missed++
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return missing
+	return missed
+}
+
+// countFrom counts the messages of hits that have detail calls to make.
+func countFrom(hits []hit) int {
+	n := 0
+	for _, h := range hits {
+		if !h.msg.Rejected && len(h.msg.MIDs) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Service) fetchOne(ctx context.Context, configs map[string]gateway.Config, h *hit) error {

@@ -3,6 +3,7 @@ package enrich
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"golang.org/x/sync/errgroup"
 
@@ -57,7 +58,28 @@ func (s *Service) Observe(ctx context.Context, m *relay.Module, obs []observable
 		errs = append(errs, tooLargeWarning(left, s.opts.MaxResponseBytes))
 	}
 	errs = append(errs, gatewayErrors(m, outcomes)...)
+	errs = append(errs, detailsWarning(outcomes)...)
 	return bundle, errs
+}
+
+// detailsWarning warns the analyst when sightings lack attachments, hashes
+// or URLs because detail calls failed or ran past the request's budget.
+func detailsWarning(outcomes []*outcome) []*relay.Error {
+	missed := 0
+	for _, o := range outcomes {
+		if o != nil {
+			missed += o.detailsMissed
+		}
+	}
+	if missed == 0 {
+		return nil
+	}
+	count := fmt.Sprintf("%d messages", missed)
+	if missed == 1 {
+		count = "1 message"
+	}
+	return []*relay.Error{relay.NewWarning(relay.CodeIncompleteDetails, "The details of "+count+
+		" could not be read, so attachments, hashes and URLs may be missing and the verdicts were not cached. Try again later.")}
 }
 
 // Deliberate returns verdicts, from the cache when present and else from
@@ -105,7 +127,8 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 			s.writeCache(ctx, c.tenant, t, v)
 		}
 	}
-	return data, append(errs, gatewayErrors(m, outcomes)...)
+	errs = append(errs, gatewayErrors(m, outcomes)...)
+	return data, append(errs, detailsWarning(outcomes)...)
 }
 
 // lookupAll looks up every target, several at once; details decides per
