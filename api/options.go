@@ -17,6 +17,8 @@ const (
 	DefaultMaxObservables = 100
 	DefaultMaxTokenSize   = 32 << 10
 	DefaultRequestTimeout = 25 * time.Second
+	// DefaultReadHeaderTimeout bounds the wait for a request's headers.
+	DefaultReadHeaderTimeout = 10 * time.Second
 	// MinSecretLength is the shortest RELAY_JWT_SECRET accepted, in bytes.
 	MinSecretLength = 32
 )
@@ -46,6 +48,9 @@ type Options struct {
 	MaxObservables int
 	// RequestTimeout bounds the work behind one request. Default: 25s.
 	RequestTimeout time.Duration
+	// ReadHeaderTimeout closes connections whose request headers do not
+	// arrive in time, so slow clients cannot hold connections. Default: 10s.
+	ReadHeaderTimeout time.Duration
 
 	// Logger receives start, stop and rejected-request logs. Default: discard.
 	Logger *slog.Logger
@@ -107,6 +112,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -15,9 +15,8 @@ import (
 // HTTP server limits. The header limit is well above the token limit so an
 // oversized token reaches the verifier and gets a clear error.
 const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 256 << 10
+	idleTimeout    = 120 * time.Second
+	maxHeaderBytes = 256 << 10
 	// shutdownTimeout bounds the graceful shutdown of Serve.
 	shutdownTimeout = 30 * time.Second
 )
@@ -103,8 +102,8 @@ func (s *Server) ServeWithTimeout(ctx context.Context, l net.Listener, timeout t
 func (s *Server) httpServer() *http.Server {
 	return &http.Server{
 		Handler:           s.echo,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readHeaderTimeout + 20*time.Second,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
+		ReadTimeout:       s.opts.ReadHeaderTimeout + 20*time.Second,
 		WriteTimeout:      s.opts.RequestTimeout + 10*time.Second,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,

@@ -34,21 +34,22 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string
 
-	MaxBody         int64
-	MaxObservables  int
-	JWKSTTL         time.Duration
-	JWKSTimeout     time.Duration
-	GatewayTimeout  time.Duration
-	GatewayMaxBody  int64
-	RequestTimeout  time.Duration
-	CallBudget      int
-	BreakerFailures int
-	BreakerOpenFor  time.Duration
-	NegativeTTL     time.Duration
-	MaxRecipients   int
-	AuditMaxLen     int64
-	AuditMaxAge     time.Duration
-	ShutdownTimeout time.Duration
+	MaxBody           int64
+	MaxObservables    int
+	JWKSTTL           time.Duration
+	JWKSTimeout       time.Duration
+	GatewayTimeout    time.Duration
+	GatewayMaxBody    int64
+	RequestTimeout    time.Duration
+	ReadHeaderTimeout time.Duration
+	CallBudget        int
+	BreakerFailures   int
+	BreakerOpenFor    time.Duration
+	NegativeTTL       time.Duration
+	MaxRecipients     int
+	AuditMaxLen       int64
+	AuditMaxAge       time.Duration
+	ShutdownTimeout   time.Duration
 
 	// OnListen, when set, receives the relay and metrics addresses once both
 	// listen; tests use it to learn the ports picked for ":0".
@@ -90,6 +91,7 @@ var settings = []setting{
 	{"RELAY_GATEWAY_TIMEOUT", "30s", "duration", "Deadline of one gateway HTTP exchange.", durationSetting(func(c *Config) *time.Duration { return &c.GatewayTimeout }, time.Second, 5*time.Minute)},
 	{"RELAY_GATEWAY_MAX_BODY", "16777216", "bytes", "Largest gateway response body read.", int64Setting(func(c *Config) *int64 { return &c.GatewayMaxBody }, 64<<10, 1<<30)},
 	{"RELAY_REQUEST_TIMEOUT", "30s", "duration", "Deadline of the work behind one relay request.", durationSetting(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Second, 10*time.Minute)},
+	{"RELAY_READ_HEADER_TIMEOUT", "10s", "duration", "How long a client may take to send a request's headers before its connection is closed.", durationSetting(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout }, time.Second, 5*time.Minute)},
 	{"RELAY_REQUEST_CALL_BUDGET", "200", "count", "Gateway calls one relay request may make.", intSetting(func(c *Config) *int { return &c.CallBudget }, 1, 100000)},
 	{"RELAY_BREAKER_FAILURES", "5", "count", "Consecutive gateway failures that open a credential set's circuit breaker.", intSetting(func(c *Config) *int { return &c.BreakerFailures }, 1, 1000)},
 	{"RELAY_BREAKER_OPEN_FOR", "30s", "duration", "How long an open breaker fails fast before a trial call.", durationSetting(func(c *Config) *time.Duration { return &c.BreakerOpenFor }, time.Second, time.Hour)},

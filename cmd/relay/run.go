@@ -59,14 +59,15 @@ func apiOptions(cfg Config, svc services, logger *slog.Logger, metrics *api.Metr
 			GatewayHosts:   cfg.GatewayHosts,
 			ForwardDomains: cfg.ForwardDomains,
 		},
-		JWKS:           api.JWKSOptions{Timeout: cfg.JWKSTimeout, TTL: cfg.JWKSTTL},
-		MaxBody:        cfg.MaxBody,
-		MaxObservables: cfg.MaxObservables,
-		RequestTimeout: cfg.RequestTimeout,
-		Logger:         logger,
-		Metrics:        metrics,
-		Ping:           svc.Ping,
-		Version:        version,
+		JWKS:              api.JWKSOptions{Timeout: cfg.JWKSTimeout, TTL: cfg.JWKSTTL},
+		MaxBody:           cfg.MaxBody,
+		MaxObservables:    cfg.MaxObservables,
+		RequestTimeout:    cfg.RequestTimeout,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		Logger:            logger,
+		Metrics:           metrics,
+		Ping:              svc.Ping,
+		Version:           version,
 	}
 }
 
