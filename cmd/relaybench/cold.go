@@ -53,6 +53,9 @@ func runColdObserve(ctx context.Context, b *bench) (*result, error) {
 	measureCache(r, before, after, mErr, 0, int64(coldObservables*requests))
 	r.PeakRSSBytes = peakRSS(relays)
 	addColdRows(r, requests, distinct-1, b.opts.latency)
+	if mErr == nil {
+		addInFlightRows(r, after.sub(before), load)
+	}
 	return r, nil
 }
 
@@ -152,4 +155,20 @@ func addHerdRows(r *result, gatewayURL string, reqs []sim.Request) {
 	}
 	r.addTarget("searches per observable, gateway and filter", "<= 1", fmt.Sprintf("max %d over %d filters", worst, len(filters)),
 		len(filters) > 0 && worst <= 1)
+}
+
+// addInFlightRows shows how much gateway time one request spent and how
+// many gateway calls it had in flight on average. Together they separate a
+// latency bound by sequential steps from one bound by the number of calls.
+func addInFlightRows(r *result, d relayMetrics, l loadResult) {
+	var busy time.Duration
+	for _, v := range l.latencies {
+		busy += v
+	}
+	if len(l.latencies) == 0 || busy <= 0 {
+		return
+	}
+	perRequest := d.gatewaySeconds / float64(len(l.latencies))
+	r.addRow("gateway call time/request", "%.2f s (relay metrics)", perRequest)
+	r.addRow("gateway calls in flight", "%.1f on average per request", d.gatewaySeconds/busy.Seconds())
 }

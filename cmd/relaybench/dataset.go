@@ -68,7 +68,7 @@ func loadDataset(s *sim.Server, now time.Time) (*dataset, error) {
 		if m.Story != "" || m.Rejected || m.Time.Before(now.Add(-lookbackMargin)) {
 			continue
 		}
-		// NOTE: only esa1 messages give a verdict by Message-ID. esa2 answers
+		// NOTE: only esa1 messages give a verdict by Message-ID. esa2 responds
 		// in the 12.x format, whose search items carry no messageID, and the
 		// relay judges a Message-ID only against the messageID of a hit.
 		if isThreat(m.Status) && m.Appliance == 0 {

@@ -27,9 +27,9 @@ const (
 // tokenTTL outlives the longest run with a wide margin.
 const tokenTTL = 2 * time.Hour
 
-// bench is what every scenario shares: the temporary folder, the relay
-// binary, Redis, the simulator and its dataset, the HS256 secret and a
-// token for the simulator.
+// bench is the environment every scenario shares: the temporary folder,
+// the relay binary, Redis, the simulator and its dataset, the HS256 secret
+// and a token for the simulator.
 type bench struct {
 	opts   *options
 	log    io.Writer

@@ -27,8 +27,8 @@ import (
 // floor gets a process of its own like the relay.
 const floorConfigEnv = "RELAYBENCH_FLOOR_CONFIG"
 
-// floorConfig is what the floor server needs to do the relay's minimum
-// work for a cached deliberate request.
+// floorConfig is the input of the floor server: the secret, the Redis URL,
+// the verdict keys and the response bytes of a cached deliberate request.
 type floorConfig struct {
 	Secret   string   `json:"secret"`
 	RedisURL string   `json:"redis_url"`

@@ -21,7 +21,7 @@ const (
 	maxResponseBytes = 16 << 20
 )
 
-// fatalMarker is how a fatal error looks in a relay envelope.
+// fatalMarker is the JSON fragment of a fatal error in a relay envelope.
 var fatalMarker = []byte(`"type":"fatal"`)
 
 // loadSpec describes one closed-loop run: concurrency workers send
@@ -38,7 +38,7 @@ type loadSpec struct {
 	check func(body []byte) error
 }
 
-// loadResult is what a run measured.
+// loadResult is the measurement of one run.
 type loadResult struct {
 	latencies  []time.Duration
 	errors     int

@@ -21,6 +21,8 @@ type relayMetrics struct {
 	cacheHits, cacheMisses int64
 	// gatewayCalls counts gateway API calls by endpoint label.
 	gatewayCalls map[string]int64
+	// gatewaySeconds is the summed duration of those calls.
+	gatewaySeconds float64
 }
 
 // scrapeMetrics reads the relay's /metrics. It fails when the relay runs
@@ -68,6 +70,11 @@ func parseMetrics(r io.Reader) (relayMetrics, error) {
 			m.gatewayCalls[label(s.GetLabel(), "endpoint")] += int64(s.GetCounter().GetValue())
 		}
 	}
+	if f, ok := families["relay_gateway_call_duration_seconds"]; ok {
+		for _, s := range f.GetMetric() {
+			m.gatewaySeconds += s.GetHistogram().GetSampleSum()
+		}
+	}
 	return m, nil
 }
 
@@ -91,6 +98,9 @@ func (m relayMetrics) sub(before relayMetrics) relayMetrics {
 		cacheHits:    m.cacheHits - before.cacheHits,
 		cacheMisses:  m.cacheMisses - before.cacheMisses,
 		gatewayCalls: map[string]int64{},
+		// The subtraction of two sums of floats can come out a hair
+		// below zero; that only shows as -0.0 in a row.
+		gatewaySeconds: m.gatewaySeconds - before.gatewaySeconds,
 	}
 	for k, v := range m.gatewayCalls {
 		if d := v - before.gatewayCalls[k]; d != 0 {

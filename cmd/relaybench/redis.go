@@ -14,7 +14,7 @@ import (
 const redisStartTimeout = 10 * time.Second
 
 // startRedisServer runs redis-server without persistence on a unix socket
-// in dir and waits until it answers PING. The returned function kills it.
+// in dir and waits until it replies to PING. The returned function kills it.
 func startRedisServer(ctx context.Context, dir string) (string, func(), error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return "", nil, fmt.Errorf("redis-server not found in PATH; install it (apt-get install redis-server) or pass -redis URL")
@@ -61,13 +61,13 @@ func waitForRedis(ctx context.Context, url string, exited <-chan struct{}) error
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("redis-server exited before answering PING")
+			return fmt.Errorf("redis-server exited before replying to PING")
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for redis-server: %w", ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("redis-server did not answer PING within %s: %w", redisStartTimeout, err)
+			return fmt.Errorf("redis-server did not reply to PING within %s: %w", redisStartTimeout, err)
 		}
 	}
 }

@@ -33,8 +33,8 @@ type relayProcess struct {
 }
 
 // startRelays starts n relays sharing one state key, so they share cache
-// entries in Redis. Each scenario gets its own key, so no scenario sees
-// another's cache.
+// entries in Redis. Each scenario gets its own key, so no scenario reads
+// another's cache entries.
 func (b *bench) startRelays(ctx context.Context, scenario string, n int) ([]*relayProcess, error) {
 	stateKey, err := randomText()
 	if err != nil {

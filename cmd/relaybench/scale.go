@@ -200,7 +200,7 @@ func runScaleOut(ctx context.Context, b *bench) (*result, error) {
 func verdictCount(want int) func([]byte) error {
 	return func(body []byte) error {
 		if got := bytes.Count(body, verdictMarker); got != want {
-			return fmt.Errorf("response holds %d verdicts; the first relay returned %d", got, want)
+			return fmt.Errorf("response contains %d verdicts, expected %d as returned by the first relay", got, want)
 		}
 		return nil
 	}

@@ -168,7 +168,7 @@ func (b *bench) fillCache(ctx context.Context, relay *relayProcess, body []byte,
 		return nil, fmt.Errorf("reading the cached verdicts: %w", err)
 	}
 	if got := bytes.Count(response, verdictMarker); got != len(obs) {
-		return nil, fmt.Errorf("the cached response holds %d verdicts for %d observables with a threat verdict", got, len(obs))
+		return nil, fmt.Errorf("the cached response contains %d verdicts, expected %d: one per observable with a threat verdict", got, len(obs))
 	}
 	return response, nil
 }
