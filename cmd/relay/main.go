@@ -38,6 +38,8 @@ func init() {
 		"serve":       {"serve the relay protocol (default)", serveCommand},
 		"token":       {"mint an HS256 configuration token", tokenCommand},
 		"healthcheck": {"call /watchdog of a running relay; exit 0 when it echoes", healthcheckCommand},
+		"demo":        {"run the relay against a simulated gateway and investigate a phishing message", demoCommand},
+		"audit":       {"list recent trigger audit entries from RELAY_REDIS_URL", auditCommand},
 	}
 }
 
