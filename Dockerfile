@@ -7,19 +7,21 @@
 
 ARG GO_VERSION=1.26
 
-FROM golang:${GO_VERSION} AS build
+FROM golang:${GO_VERSION} AS source
 WORKDIR /src
 ENV CGO_ENABLED=0
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
+
+FROM source AS build
 ARG VERSION=dev
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/relay ./cmd/relay
 
-FROM build AS build-gatewaysim
+FROM source AS build-gatewaysim
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags "-s -w" -o /out/gatewaysim ./cmd/gatewaysim
