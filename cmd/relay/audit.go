@@ -43,8 +43,8 @@ func auditCommand(ctx context.Context, args []string, env environment) int {
 	redisURL := strings.TrimSpace(env.Getenv("RELAY_REDIS_URL"))
 	if redisURL == "" {
 		fmt.Fprintln(env.Stderr, "relay audit: RELAY_REDIS_URL is not set, so there is no audit trail to read. "+
-			"A relay without Redis keeps its trail in its own memory and its \"trigger audit\" log lines; "+
-			"set RELAY_REDIS_URL to the Redis the relay uses.")
+			"A relay without Redis keeps its trail in its own memory and in its \"trigger audit\" log lines. "+
+			"Set RELAY_REDIS_URL to the Redis the relay uses.")
 		return 1
 	}
 	entries, err := readAudit(ctx, redisURL, int64(*n))
