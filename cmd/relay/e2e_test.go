@@ -513,6 +513,9 @@ func TestE2ESecretsAbsentAfterFailures(t *testing.T) {
 		"mids": "1", "fwd_email_address": "attacker@evil.example",
 	})
 
+	ctimtest.Validate(t, "ObserveResponse", okRaw)
+	ctimtest.Validate(t, "ObserveResponse", badRaw)
+	ctimtest.Validate(t, "ErrorResponse", forged)
 	require.Empty(t, e2eDecode(t, okRaw).Errors, string(okRaw))
 	badErrs := e2eDecode(t, badRaw).Errors
 	require.NotEmpty(t, badErrs, string(badRaw))
@@ -555,6 +558,7 @@ func TestE2EGatewayHostsRejectUnlisted(t *testing.T) {
 
 			for _, claim := range []string{"GATEWAY_URL", "ESA_CONFIG_URL"} {
 				raw := e.post("/observe/observables", e.token(claim, tc.url), obs)
+				ctimtest.Validate(t, "ErrorResponse", raw)
 				errs := e2eDecode(t, raw).Errors
 				require.NotEmpty(t, errs, string(raw))
 				require.Equal(t, "authorization error", errs[0].Code, string(raw))
