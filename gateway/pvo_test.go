@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/securex-esa/relay/gateway/sim"
 )
 
 // pvoRoute returns a handler that serves login and replies to the
@@ -313,4 +315,74 @@ func TestPVOSearchDeadline(t *testing.T) {
 	_, err := c.SearchPVOQuarantine(ctx, PVOQuery{Start: utc("2025-03-13T00:00:00Z"), End: utc("2025-03-14T00:00:00Z")})
 	e := requireKind(t, err, KindTimeout)
 	require.Contains(t, fmt.Sprint(e), "timed out")
+}
+
+// pvoSimNow is the injected clock of the simulator tests.
+var pvoSimNow = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+
+// startPVOSim runs the simulator over HTTPS on loopback and returns a
+// client for its SMA prefix.
+func startPVOSim(t *testing.T) (*sim.Server, *Client) {
+	t.Helper()
+	s, err := sim.New(sim.Options{Messages: 300, Now: func() time.Time { return pvoSimNow }})
+	require.NoError(t, err)
+	base, err := s.StartTLS("")
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	p := NewPool(PoolOptions{AllowedHosts: []string{"127.0.0.1"}, UserAgent: "esa-relay/test"})
+	cfg := Config{BaseURL: base, API: SMA, User: "admin", Password: "ironport", CAPEM: string(s.CAPEM())}
+	return s, testClient(t, p, cfg)
+}
+
+func TestSimPVOReleaseDeliversVirusStory(t *testing.T) {
+	s, c := startPVOSim(t)
+	story := s.Stories().VirusQuarantine
+	ctx := context.Background()
+	start, end := pvoSimNow.Add(-72*time.Hour), pvoSimNow
+
+	msgs, err := c.SearchPVOQuarantine(ctx, PVOQuery{
+		Start: start, End: end, Recipient: story.Recipients[0], Subject: story.Subject,
+	})
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	held := msgs[0]
+	require.Equal(t, story.PVOMID, held.MID)
+	require.NotContains(t, story.MIDs, held.MID, "the quarantine MID is not a tracking MID")
+	require.Equal(t, []string{PVOVirus}, held.Quarantines)
+	require.Equal(t, story.Sender, held.Sender)
+	require.Equal(t, story.Recipients, held.Recipients)
+	require.Equal(t, story.Time.Truncate(time.Minute), held.Received)
+	require.NotEmpty(t, held.OriginatingESA)
+
+	found, err := c.ReleasePVO(ctx, PVOVirus, held.MID)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, "Delivered", s.Stories().VirusQuarantine.Status)
+
+	found, err = c.DeletePVO(ctx, PVOVirus, held.MID)
+	require.NoError(t, err)
+	require.False(t, found, "the released message is gone")
+}
+
+func TestSimPVOUnknownMIDNotFound(t *testing.T) {
+	_, c := startPVOSim(t)
+
+	found, err := c.ReleasePVO(context.Background(), PVOPolicy, 987654)
+	require.NoError(t, err)
+	require.False(t, found)
+	found, err = c.DeletePVO(context.Background(), PVOOutbreak, 987654)
+	require.NoError(t, err)
+	require.False(t, found)
+}
+
+func TestSimPVOSearchNamedQuarantine(t *testing.T) {
+	s, c := startPVOSim(t)
+	story := s.Stories().VirusQuarantine
+	start, end := pvoSimNow.Add(-72*time.Hour), pvoSimNow
+
+	msgs, err := c.SearchPVOQuarantine(context.Background(), PVOQuery{
+		Start: start, End: end, Quarantines: []string{PVOPolicy, PVOFileAnalysis}, Sender: story.Sender,
+	})
+	require.NoError(t, err)
+	require.Empty(t, msgs, "the Virus quarantine was not searched")
 }

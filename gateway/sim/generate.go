@@ -28,6 +28,7 @@ var (
 	firstMID           = []int64{104200, 55100}
 	firstICID          = []int64{880400, 310200}
 	firstQuarantineMID = int64(3100)
+	firstPVOMID        = int64(9100)
 )
 
 var (
@@ -98,6 +99,7 @@ func assignIDs(recs []*record) {
 	mids := append([]int64(nil), firstMID...)
 	icids := append([]int64(nil), firstICID...)
 	qmid := firstQuarantineMID
+	pvoMID := firstPVOMID
 	for _, r := range recs {
 		a := r.Appliance
 		r.ICID = icids[a]
@@ -125,6 +127,10 @@ func assignIDs(recs []*record) {
 			r.QuarantineMID = qmid
 			qmid += 1 + int64(r.ICID%2)
 		}
+		if names := pvoQuarantinesFor(r.Status); len(names) > 0 {
+			r.PVOMID, r.PVOQuarantines = pvoMID, names
+			pvoMID += 1 + int64(r.ICID%2)
+		}
 	}
 }
 
@@ -134,6 +140,7 @@ const (
 	statusMultiple = "Quarantined by Multiple Engines"
 	statusContent  = "Quarantined by Content Filters"
 	statusOutbreak = "Quarantined by Outbreak Filters"
+	statusAVHeld   = "Quarantined by Anti-Virus"
 )
 
 func (g *generator) pick(list []string) string { return list[g.rng.IntN(len(list))] }

@@ -125,10 +125,10 @@ func (s *Server) routeTable() map[routeKey]route {
 		{"", "GET", "message-tracking/amp-details"}:         {s.ampDetails, "e_message_tracking_amp_details"},
 		{"", "GET", "message-tracking/url-details"}:         {s.urlDetails, "e_message_tracking_url_details"},
 		{"", "GET", "message-tracking/remediation-details"}: {s.remediationDetails, "e_remediation"},
-		{"", "GET", "quarantine/messages"}:                  {s.quarantineSearch, "e_quarantine_spam"},
+		{"", "GET", "quarantine/messages"}:                  {s.searchQuarantineMessages, "e_quarantine_spam"},
 		{"", "GET", "quarantine/messages/details"}:          {s.quarantineDetails, "e_quarantine_spam"},
-		{"", "POST", "quarantine/messages"}:                 {s.quarantineRelease, "e_quarantine_spam"},
-		{"", "DELETE", "quarantine/messages"}:               {s.quarantineDelete, "e_quarantine_spam"},
+		{"", "POST", "quarantine/messages"}:                 {s.releaseQuarantineMessages, "e_quarantine_spam"},
+		{"", "DELETE", "quarantine/messages"}:               {s.deleteQuarantineMessages, "e_quarantine_spam"},
 		// Remediation submit exists only on the manager, health only on the gateway.
 		{"sma", "POST", "remediation"}: {s.submitRemediation, "e_remediation"},
 		{"esa", "GET", "health"}:       {s.health, ""},

@@ -84,6 +84,16 @@ type record struct {
 	// QuarantineMID is the MID in the centralised spam quarantine, zero when
 	// the message is not there.
 	QuarantineMID int64 `json:"quarantineMid,omitempty"`
+	// PVOMID is the MID in the policy, virus and outbreak quarantines, zero
+	// when the message was never in one. It is numbered apart from the
+	// tracking MIDs.
+	PVOMID int64 `json:"pvoMid,omitempty"`
+	// PVOQuarantines are the policy, virus and outbreak quarantines still
+	// holding the message.
+	PVOQuarantines []string `json:"pvoQuarantines,omitempty"`
+	// PVODeleted is set once a PVO quarantine deleted the message, which is
+	// then never delivered.
+	PVODeleted bool `json:"pvoDeleted,omitempty"`
 
 	Rejected bool `json:"rejected,omitempty"`
 

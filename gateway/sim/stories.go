@@ -29,7 +29,12 @@ type Story struct {
 	// QuarantineMID is the MID in the spam quarantine, zero when the message
 	// is not there.
 	QuarantineMID int64
-	Time          time.Time
+	// PVOMID is the MID in the policy, virus and outbreak quarantines, zero
+	// when the message was never in one.
+	PVOMID int64
+	// PVOQuarantines are the PVO quarantines holding the message.
+	PVOQuarantines []string
+	Time           time.Time
 }
 
 // Stories are the named messages demos and tests rely on.
@@ -39,6 +44,9 @@ type Stories struct {
 	Newsletter Story
 	Spam       Story
 	RejectedIP Story
+	// VirusQuarantine is a message the anti-virus engine holds in the Virus
+	// quarantine.
+	VirusQuarantine Story
 	// Campaign holds every message of the phishing campaign, Phishing first.
 	Campaign []Story
 }
@@ -51,6 +59,7 @@ const (
 	storyNewsletter = "newsletter"
 	storySpam       = "spam"
 	storyRejectedIP = "rejected-ip"
+	storyVirusHeld  = "virus-quarantine"
 )
 
 const (
@@ -74,6 +83,7 @@ func storyRecords(now time.Time) []*record {
 	recs := []*record{phishingRecord(now)}
 	recs = append(recs, campaignRecords(now)...)
 	recs = append(recs, malwareRecord(now), newsletterRecord(now), spamRecord(now), rejectedRecord(now))
+	recs = append(recs, virusHeldRecord(now))
 	return recs
 }
 
@@ -158,6 +168,25 @@ func spamRecord(now time.Time) *record {
 	}
 }
 
+// virusHeldRecord is a message whose attachment the anti-virus engine found
+// infected and sent to the Virus quarantine instead of dropping it.
+func virusHeldRecord(now time.Time) *record {
+	sender := "payroll@hr-portal.example"
+	sum := sha256.Sum256([]byte("gatewaysim virus quarantine story: salary-statement.zip"))
+	return &record{
+		Story: storyVirusHeld, Appliance: 0, Time: now.Add(-4 * time.Hour), Direction: "incoming", Policy: "DEFAULT",
+		Sender: sender, HeaderFrom: "HR Portal <" + sender + ">", SenderDomain: "hr-portal.example",
+		SenderIP: "198.51.100.140", SenderGroup: "UNKNOWNLIST", SBRS: "-1.7", ReverseDNS: "mta.hr-portal.example",
+		ReplyTo: "N/A", Recipients: []string{"laura@example.com"}, MessageID: "<salary-0314.4c1d@hr-portal.example>",
+		Subject: "Updated salary statement", FinalSubject: "Updated salary statement",
+		Status: statusAVHeld, Size: 96256, Spam: "Negative", Virus: "VIRAL", Outbreak: "Negative",
+		Attachments: []attachment{{
+			Name: "salary-statement.zip", SHA256: hex.EncodeToString(sum[:]), MIME: "application/zip",
+			Size: 90112, Disposition: "MALICIOUS", Malware: "W32.Trojan.Agent",
+		}},
+	}
+}
+
 func rejectedRecord(now time.Time) *record {
 	return &record{
 		Story: storyRejectedIP, Appliance: 0, Time: now.Add(-3 * time.Hour), Rejected: true,
@@ -172,7 +201,8 @@ func storyOf(r *record, apps []appliance) Story {
 		Name: r.Story, Serial: a.Serial, Host: a.Host, MIDs: append([]int64(nil), r.MIDs...),
 		MessageID: r.MessageID, Subject: r.Subject, Sender: r.Sender, SenderDomain: r.SenderDomain,
 		SenderIP: r.SenderIP, Recipients: append([]string(nil), r.Recipients...), Status: r.Status,
-		QuarantineMID: r.QuarantineMID, Time: r.Time,
+		QuarantineMID: r.QuarantineMID, PVOMID: r.PVOMID,
+		PVOQuarantines: append([]string(nil), r.PVOQuarantines...), Time: r.Time,
 	}
 	if len(r.Attachments) > 0 {
 		s.Attachment, s.SHA256 = r.Attachments[0].Name, r.Attachments[0].SHA256
@@ -201,6 +231,8 @@ func collectStories(recs []*record, apps []appliance) Stories {
 			out.Spam = storyOf(r, apps)
 		case storyRejectedIP:
 			out.RejectedIP = storyOf(r, apps)
+		case storyVirusHeld:
+			out.VirusQuarantine = storyOf(r, apps)
 		}
 	}
 	if out.Phishing.Name != "" {
