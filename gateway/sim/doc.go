@@ -51,6 +51,16 @@
 //     quarantine under a quarantine MID that differs from its tracking MIDs.
 //   - RejectedIP: a connection from 203.0.113.66 with SBRS -7.4 rejected on
 //     esa1, found with searchOption=rejected_connections.
+//   - VirusQuarantine: from payroll@hr-portal.example (198.51.100.140) on
+//     esa1 to laura@example.com, subject "Updated salary statement",
+//     attachment salary-statement.zip found VIRAL and held in the Virus
+//     quarantine under its own quarantine MID. About 4 hours before Now.
+//
+// Messages quarantined by anti-virus, outbreak filters, content filters or
+// several engines sit in the Virus, Outbreak, Policy or Virus and Outbreak
+// quarantines (quarantineType=pvo), numbered apart from the tracking MIDs.
+// A message leaves only the quarantine named in a release or delete, and
+// is delivered once all of them released it and none deleted it.
 //
 // URL reputation scores follow the appliance's bands: -10 to -6 is
 // Malicious, -5.9 to -3 Suspicious, above that Neutral or better.
