@@ -57,6 +57,11 @@ type Config struct {
 	// GatewayDial, when set, replaces the dialer of gateway connections;
 	// tests use it to record and refuse dials.
 	GatewayDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// GatewayResolver, when set, replaces the resolver behind the gateway
+	// address guard; tests use it to map a name to loopback.
+	GatewayResolver interface {
+		LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+	}
 }
 
 // setting is one environment variable: its documentation and how it sets a

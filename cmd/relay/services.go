@@ -40,6 +40,7 @@ func buildServices(ctx context.Context, cfg Config, logger *slog.Logger, metrics
 		UserAgent:       "esa-relay/" + version,
 		AllowedHosts:    cfg.GatewayHosts,
 		DialContext:     cfg.GatewayDial,
+		Resolver:        cfg.GatewayResolver,
 		Logger:          logger.With("component", "gateway"),
 		Observer:        metrics,
 		BreakerFailures: cfg.BreakerFailures,
