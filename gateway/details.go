@@ -5,39 +5,48 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Details returns a message's details, merged with its AMP details and
 // URL details when the appliance reports that it has them (showAMP,
-// showURL). Both not-found forms, a 404 "Invalid value for attribute - mid
-// or icid." and a 200 whose mid is "N/A", give KindNotFound.
+// showURL). The three calls run in parallel, so a message costs one round
+// trip rather than three; the show flags then only decide which responses
+// are merged. Both not-found forms, a 404 "Invalid value for attribute -
+// mid or icid." and a 200 whose mid is "N/A", give KindNotFound. A
+// not-found AMP or URL answer means no data, but any other failure of
+// either fails Details.
 func (c *Client) Details(ctx context.Context, serial string, mids []int64) (*Details, error) {
 	if strings.TrimSpace(serial) == "" || len(mids) == 0 {
 		return nil, &Error{Kind: KindInvalid, Gateway: c.cfg.BaseURL, Op: "message-tracking/details",
 			Message: "message details need a serial number and at least one MID"}
 	}
-	main, err := c.detail(ctx, "details", serial, mids)
-	if err != nil {
-		return nil, err
+	endpoints := [3]string{"details", "amp-details", "url-details"}
+	var answers [3]*detailMessage
+	var errs [3]error
+	var wg sync.WaitGroup
+	for i, endpoint := range endpoints {
+		wg.Go(func() { answers[i], errs[i] = c.detail(ctx, endpoint, serial, mids) })
 	}
+	wg.Wait()
+
+	// The main call's error comes first, because when the message is
+	// missing its not-found is the one the caller must see.
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	for _, err := range errs[1:] {
+		if err = ignoreNotFound(err); err != nil {
+			return nil, err
+		}
+	}
+	main := answers[0]
 	out := main.toDetails(c.cfg.BaseURL, serial)
-	if main.ShowAMP {
-		amp, err := c.detail(ctx, "amp-details", serial, mids)
-		if err = ignoreNotFound(err); err != nil {
-			return nil, err
-		}
-		if amp != nil {
-			out.mergeAMP(amp)
-		}
+	if main.ShowAMP && answers[1] != nil {
+		out.mergeAMP(answers[1])
 	}
-	if main.ShowURL {
-		urls, err := c.detail(ctx, "url-details", serial, mids)
-		if err = ignoreNotFound(err); err != nil {
-			return nil, err
-		}
-		if urls != nil {
-			out.mergeURLs(urls)
-		}
+	if main.ShowURL && answers[2] != nil {
+		out.mergeURLs(answers[2])
 	}
 	return out, nil
 }
