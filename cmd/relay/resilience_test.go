@@ -122,8 +122,8 @@ func (e *resEnv) token(t *testing.T) string {
 	return s
 }
 
-// resAnswer is a decoded relay envelope with its HTTP status.
-type resAnswer struct {
+// resResponse is a decoded relay envelope with its HTTP status.
+type resResponse struct {
 	Status int
 	Raw    string
 	Data   json.RawMessage `json:"data"`
@@ -131,7 +131,7 @@ type resAnswer struct {
 }
 
 // fatal returns the first fatal error, or nil.
-func (a resAnswer) fatal() *relay.Error {
+func (a resResponse) fatal() *relay.Error {
 	for i := range a.Errors {
 		if a.Errors[i].Type == relay.Fatal {
 			return &a.Errors[i]
@@ -140,32 +140,32 @@ func (a resAnswer) fatal() *relay.Error {
 	return nil
 }
 
-// resPost sends one relay request and decodes the answer.
-func resPost(client *http.Client, addr, path, token string, body io.Reader) (resAnswer, error) {
+// resPost sends one relay request and decodes the response.
+func resPost(client *http.Client, addr, path, token string, body io.Reader) (resResponse, error) {
 	req, err := http.NewRequest(http.MethodPost, "http://"+addr+path, body)
 	if err != nil {
-		return resAnswer{}, err
+		return resResponse{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return resAnswer{}, err
+		return resResponse{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resAnswer{}, err
+		return resResponse{}, err
 	}
-	a := resAnswer{Status: resp.StatusCode, Raw: string(raw)}
+	a := resResponse{Status: resp.StatusCode, Raw: string(raw)}
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return a, fmt.Errorf("decoding %q: %w", raw, err)
 	}
 	return a, nil
 }
 
-// deliberate asks for the verdict of one IP address.
-func (e *resEnv) deliberate(t *testing.T, token, ip string) resAnswer {
+// deliberate requests the verdict of one IP address.
+func (e *resEnv) deliberate(t *testing.T, token, ip string) resResponse {
 	t.Helper()
 	a, err := resPost(e.client, e.relay.Addr, "/deliberate/observables", token, resIPList(ip))
 	require.NoError(t, err)
@@ -182,8 +182,8 @@ func resIPList(ips ...string) io.Reader {
 	return bytes.NewReader(b)
 }
 
-// resIP is a distinct documentation address per n, so each request misses
-// the verdict cache.
+// resIP is a distinct address of the benchmarking range 198.18.0.0/15 per
+// n, so each request misses the verdict cache.
 func resIP(n int) string {
 	return fmt.Sprintf("198.18.%d.%d", n/250, n%250+1)
 }
@@ -250,10 +250,10 @@ func resSettleGoroutines(t *testing.T, before, slack int) {
 }
 
 // resStream sends n deliberate requests from workers goroutines, each for
-// a fresh address from first on, and returns the answers in order.
-func (e *resEnv) resStream(t *testing.T, token string, first, n, workers int) []resAnswer {
+// a fresh address from first on, and returns the responses in order.
+func (e *resEnv) resStream(t *testing.T, token string, first, n, workers int) []resResponse {
 	t.Helper()
-	out := make([]resAnswer, n)
+	out := make([]resResponse, n)
 	errs := make([]error, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -534,7 +534,7 @@ func TestResilienceHostileBodies(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 
-			var a resAnswer
+			var a resResponse
 			require.NoError(t, json.Unmarshal(raw, &a), string(raw))
 			require.Equal(t, http.StatusOK, resp.StatusCode, string(raw))
 			require.NotNil(t, a.fatal(), string(raw))
@@ -544,7 +544,7 @@ func TestResilienceHostileBodies(t *testing.T) {
 			require.Less(t, int64(after.HeapAlloc)-int64(before.HeapAlloc), int64(retained), "bytes retained after the request")
 		})
 	}
-	require.Empty(t, e.sim.Requests(), "a rejected body reached the gateway")
+	require.Zero(t, len(e.sim.Requests()), "a rejected body reached the gateway")
 }
 
 // resBuild builds the relay program into the test's temporary folder.
@@ -639,7 +639,7 @@ func TestResilienceSIGTERMDrainsRequests(t *testing.T) {
 	client := &http.Client{Timeout: resGuard, Transport: &http.Transport{MaxIdleConnsPerHost: inFlight}}
 	t.Cleanup(client.CloseIdleConnections)
 
-	answers := make([]resAnswer, inFlight)
+	answers := make([]resResponse, inFlight)
 	errs := make([]error, inFlight)
 	var wg sync.WaitGroup
 	for i := range inFlight {
