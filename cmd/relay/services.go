@@ -29,7 +29,7 @@ type services struct {
 // poller. The returned function stops the poller and closes the store
 // after the server stopped.
 func buildServices(ctx context.Context, cfg Config, logger *slog.Logger, metrics *api.Metrics) (services, func(), error) {
-	st, stateKey, err := openStore(cfg)
+	st, stateKey, err := openStore(cfg, logger)
 	if err != nil {
 		return services{}, nil, err
 	}
@@ -55,6 +55,9 @@ func buildServices(ctx context.Context, cfg Config, logger *slog.Logger, metrics
 		Observer:    metrics,
 		NegativeTTL: cfg.NegativeTTL,
 		CallBudget:  cfg.CallBudget,
+		// Concurrency counts messages, each with three detail calls.
+		Concurrency:       cfg.DetailConcurrency,
+		LookupConcurrency: cfg.LookupConcurrency,
 	})
 	responder := respond.New(respond.Options{
 		Pool:             pool,
@@ -93,7 +96,7 @@ func buildServices(ctx context.Context, cfg Config, logger *slog.Logger, metrics
 // openStore opens Redis when RELAY_REDIS_URL is set, else an in-process
 // store. Without Redis nothing outlives the process, so a random state key
 // is as good as a configured one.
-func openStore(cfg Config) (store.Store, []byte, error) {
+func openStore(cfg Config, logger *slog.Logger) (store.Store, []byte, error) {
 	if cfg.RedisURL == "" {
 		key := cfg.StateKey
 		if len(key) == 0 {
@@ -104,6 +107,7 @@ func openStore(cfg Config) (store.Store, []byte, error) {
 		}
 		return store.NewMemory(nil), key, nil
 	}
+	store.RouteRedisLogs(logger)
 	st, err := store.OpenRedis(cfg.RedisURL, store.RedisOptions{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("RELAY_REDIS_URL: %w", err)
