@@ -79,7 +79,7 @@ func judgeHit(t target, h hit) []finding {
 	case observables.URL:
 		return judgeURL(t.forms, h.details)
 	case observables.MessageID:
-		if !strings.EqualFold(m.MessageID, v) {
+		if !hasMessageID(h, v) {
 			return nil
 		}
 		return judgeMessage(m)
@@ -98,6 +98,38 @@ func judgeHit(t target, h hit) []finding {
 		}
 	}
 	return nil
+}
+
+// hasMessageID reports whether the message carries the Message-ID id. The
+// search item's Message-IDs are used when it has any. The 12.x search
+// format has none, and then the midHeader of the details decides. A
+// message with neither is not judged, so a verdict always rests on a
+// Message-ID the appliance returned.
+func hasMessageID(h hit, id string) bool {
+	ids := searchMessageIDs(h.msg)
+	if len(ids) == 0 && h.details != nil && h.details.Message.MessageID != "" {
+		ids = []string{h.details.Message.MessageID}
+	}
+	for _, got := range ids {
+		if strings.EqualFold(strings.Trim(got, "<>"), strings.Trim(id, "<>")) {
+			return true
+		}
+	}
+	return false
+}
+
+// searchMessageIDs lists the Message-IDs a search item carries.
+func searchMessageIDs(m gateway.Message) []string {
+	var ids []string
+	if m.MessageID != "" {
+		ids = append(ids, m.MessageID)
+	}
+	for _, id := range m.MessageIDByMID {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // judgeMessage: a message dropped or quarantined by anti-virus, AMP or

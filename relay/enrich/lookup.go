@@ -7,7 +7,10 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/securex-esa/relay/gateway"
+	"github.com/securex-esa/relay/observables"
 	"github.com/securex-esa/relay/relay"
 )
 
@@ -79,23 +82,27 @@ func (s *Service) lookup(ctx context.Context, c *call, t target, details bool) (
 	}
 }
 
-// search runs t's queries on every gateway in parallel, merges the
-// messages and fetches their details.
+// search runs t's queries on every gateway, all in parallel, merges the
+// messages and fetches the details the lookup needs.
 func (s *Service) search(ctx context.Context, c *call, t target, details bool) *outcome {
 	qs := queries(t, c.win, c.limit)
 	var mu sync.Mutex
 	var msgs []gateway.Message
 	errs := s.opts.Pool.FanOut(ctx, c.module.Gateways, func(ctx context.Context, cl *gateway.Client) error {
+		g, gctx := errgroup.WithContext(ctx)
 		for _, q := range qs {
-			res, err := cl.Search(ctx, q)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			msgs = append(msgs, res.Messages...)
-			mu.Unlock()
+			g.Go(func() error {
+				res, err := cl.Search(gctx, q)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				msgs = append(msgs, res.Messages...)
+				mu.Unlock()
+				return nil
+			})
 		}
-		return nil
+		return g.Wait()
 	})
 
 	out := &outcome{failed: map[string]error{}}
@@ -105,10 +112,22 @@ func (s *Service) search(ctx context.Context, c *call, t target, details bool) *
 		}
 	}
 	out.hits = merge(msgs, c.limit)
-	if details {
-		out.detailsMissed = s.fetchDetails(ctx, c, out.hits)
-	}
+	out.detailsMissed = s.fetchDetails(ctx, c, out.hits, detailsFilter(t, details))
 	return out
+}
+
+// detailsFilter picks the messages whose detail calls a lookup makes: all
+// of them when details is set, else only those a Message-ID lookup cannot
+// judge without the details, because their search item has no Message-ID
+// (the 12.x search format has none per MID).
+func detailsFilter(t target, details bool) func(h hit) bool {
+	if details {
+		return func(hit) bool { return true }
+	}
+	if t.obs.Type == observables.MessageID {
+		return func(h hit) bool { return len(searchMessageIDs(h.msg)) == 0 }
+	}
+	return func(hit) bool { return false }
 }
 
 // merge removes messages found by several queries, sorts newest first and
@@ -141,9 +160,10 @@ func messageKey(m gateway.Message) string {
 	return strings.Join([]string{m.Gateway, m.Serial, strconv.FormatInt(m.MIDs[0], 10)}, "|")
 }
 
-// fetchDetails fills in the details of every message, in parallel within
-// the request's slots and call budget. It returns how many were missed.
-func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) int {
+// fetchDetails fills in the details of every message that want picks, in
+// parallel within the request's slots and call budget. It returns how many
+// were missed.
+func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit, want func(h hit) bool) int {
 	configs := map[string]gateway.Config{}
 	for _, g := range c.module.Gateways {
 		configs[g.BaseURL] = g
@@ -154,7 +174,7 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) int {
 	missed := 0
 	for i := range hits {
 		h := &hits[i]
-		if h.msg.Rejected || len(h.msg.MIDs) == 0 {
+		if !hasDetails(*h) || !want(*h) {
 			continue
 		}
 		select {
@@ -163,7 +183,7 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) int {
 			wg.Wait()
 			mu.Lock()
 			defer mu.Unlock()
-			return missed + countFrom(hits[i:])
+			return missed + countFrom(hits[i:], want)
 		}
 		wg.Add(1)
 		go func() {
@@ -182,14 +202,20 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit) int {
 }
 
 // countFrom counts the messages of hits that have detail calls to make.
-func countFrom(hits []hit) int {
+func countFrom(hits []hit, want func(h hit) bool) int {
 	n := 0
 	for _, h := range hits {
-		if !h.msg.Rejected && len(h.msg.MIDs) > 0 {
+		if hasDetails(h) && want(h) {
 			n++
 		}
 	}
 	return n
+}
+
+// hasDetails reports whether the appliance keeps details of the message:
+// rejected connections have no MID to ask for.
+func hasDetails(h hit) bool {
+	return !h.msg.Rejected && len(h.msg.MIDs) > 0
 }
 
 func (s *Service) fetchOne(ctx context.Context, configs map[string]gateway.Config, h *hit) error {

@@ -13,10 +13,6 @@ import (
 	"github.com/securex-esa/relay/relay/ctim"
 )
 
-// maxParallelObservables bounds the observables of one request looked up
-// at once; detail calls have their own bound.
-const maxParallelObservables = 8
-
 // Observe returns sightings, judgements and verdicts for the observables,
 // from message tracking on every gateway. A failing gateway gives one fatal
 // error beside the data of the healthy ones.
@@ -136,7 +132,7 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details func(observables.Type) bool) ([]*outcome, error) {
 	out := make([]*outcome, len(ts))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(maxParallelObservables)
+	g.SetLimit(s.opts.LookupConcurrency)
 	for i, t := range ts {
 		g.Go(func() error {
 			o, err := s.lookup(gctx, c, t, details(t.obs.Type))

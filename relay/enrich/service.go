@@ -39,8 +39,15 @@ type Options struct {
 	NegativeTTL time.Duration
 	// CallBudget caps gateway calls per request. Default: 200.
 	CallBudget int
-	// Concurrency caps detail calls in flight per request. Default: 8.
+	// Concurrency caps the messages of one request whose detail calls
+	// are in flight at once. Each message takes three calls at once
+	// (details, AMP details, URL details), so a request has at most three
+	// times this many detail calls in flight. Default: 32.
 	Concurrency int
+	// LookupConcurrency caps the observables of one request looked up at
+	// once; each lookup runs its searches on every gateway in parallel.
+	// Default: 16.
+	LookupConcurrency int
 	// MaxResponseBytes caps the encoded entities of one observe
 	// response; sightings past it are left out with a warning.
 	// Default: 8 MiB.
@@ -78,7 +85,10 @@ func New(o Options) *Service {
 		o.CallBudget = 200
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = 32
+	}
+	if o.LookupConcurrency <= 0 {
+		o.LookupConcurrency = 16
 	}
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = 8 << 20
