@@ -43,6 +43,8 @@ type Config struct {
 	RequestTimeout    time.Duration
 	ReadHeaderTimeout time.Duration
 	CallBudget        int
+	DetailConcurrency int
+	LookupConcurrency int
 	BreakerFailures   int
 	BreakerOpenFor    time.Duration
 	NegativeTTL       time.Duration
@@ -98,6 +100,8 @@ var settings = []setting{
 	{"RELAY_REQUEST_TIMEOUT", "30s", "duration", "Deadline of the work behind one relay request.", durationSetting(func(c *Config) *time.Duration { return &c.RequestTimeout }, time.Second, 10*time.Minute)},
 	{"RELAY_READ_HEADER_TIMEOUT", "10s", "duration", "How long a client may take to send a request's headers before its connection is closed.", durationSetting(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout }, time.Second, 5*time.Minute)},
 	{"RELAY_REQUEST_CALL_BUDGET", "200", "count", "Gateway calls one relay request may make.", intSetting(func(c *Config) *int { return &c.CallBudget }, 1, 100000)},
+	{"RELAY_LOOKUP_CONCURRENCY", "16", "count", "Observables of one relay request looked up at once; each runs its one or two searches on every gateway in parallel, so 16 means up to 32 searches per gateway. Lower it if the appliances slow down under relay load.", intSetting(func(c *Config) *int { return &c.LookupConcurrency }, 1, 1000)},
+	{"RELAY_DETAIL_CONCURRENCY", "32", "count", "Messages of one relay request whose details are fetched at once; each takes three calls at once (details, AMP details, URL details), so 32 means up to 96 calls. RELAY_REQUEST_CALL_BUDGET still caps the total.", intSetting(func(c *Config) *int { return &c.DetailConcurrency }, 1, 1000)},
 	{"RELAY_BREAKER_FAILURES", "5", "count", "Consecutive gateway failures that open a credential set's circuit breaker.", intSetting(func(c *Config) *int { return &c.BreakerFailures }, 1, 1000)},
 	{"RELAY_BREAKER_OPEN_FOR", "30s", "duration", "How long an open breaker fails fast before a trial call.", durationSetting(func(c *Config) *time.Duration { return &c.BreakerOpenFor }, time.Second, time.Hour)},
 	{"RELAY_NEGATIVE_TTL", "60s", "duration", "How long \"nothing found\" is cached.", durationSetting(func(c *Config) *time.Duration { return &c.NegativeTTL }, time.Second, 24*time.Hour)},
