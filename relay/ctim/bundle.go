@@ -1,6 +1,9 @@
 package ctim
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // Bundle is the data of an observe response: entity lists keyed by type.
 // Encoding writes each list as {"count": n, "docs": [...]} and leaves
@@ -77,11 +80,44 @@ func docs[T any](b *Bucket[T]) []T {
 // {} when there are none.
 type VerdictsData struct {
 	Verdicts []Verdict
+	// Encoded are verdicts already encoded as JSON, such as those read
+	// from a cache. They follow Verdicts in the response and are written
+	// as they are, so each must be one valid JSON object.
+	Encoded []json.RawMessage
 }
 
 // MarshalJSON writes the verdicts as a bucket, or {} when there are none.
+// The bucket is assembled by hand so Encoded verdicts are copied, not
+// decoded and encoded again.
 func (v VerdictsData) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Verdicts *Bucket[Verdict] `json:"verdicts,omitempty"`
-	}{bucket(v.Verdicts)})
+	n := len(v.Verdicts) + len(v.Encoded)
+	if n == 0 {
+		return []byte("{}"), nil
+	}
+	docs := make([][]byte, 0, n)
+	size := 64
+	for _, verdict := range v.Verdicts {
+		raw, err := json.Marshal(verdict)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, raw)
+		size += len(raw) + 1
+	}
+	for _, raw := range v.Encoded {
+		docs = append(docs, raw)
+		size += len(raw) + 1
+	}
+
+	out := make([]byte, 0, size)
+	out = append(out, `{"verdicts":{"count":`...)
+	out = strconv.AppendInt(out, int64(n), 10)
+	out = append(out, `,"docs":[`...)
+	for i, raw := range docs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, raw...)
+	}
+	return append(out, "]}}"...), nil
 }

@@ -3,8 +3,11 @@ package enrich
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -16,10 +19,52 @@ import (
 // longer ones are hashed so keys stay short.
 const maxKeyValue = 128
 
+// A verdict cache entry is stored as bytes, not as a JSON document, so a
+// hit costs no JSON decoding. Byte 0 is entryFormat. Bytes 1 to 8 are the
+// end of the entry's validity as Unix milliseconds (big-endian). The rest
+// is the verdict as encoded JSON, and empty when nothing was found.
+const (
+	entryFormat     byte = 2
+	entryHeaderSize      = 1 + 8
+)
+
+// errCorruptEntry marks a cache entry that cannot be read, which counts
+// as a miss.
+var errCorruptEntry = errors.New("corrupt verdict cache entry")
+
 // cacheEntry is a cached lookup result: a verdict, or none when nothing
 // was found.
 type cacheEntry struct {
-	Verdict *ctim.Verdict `json:"verdict"`
+	// expires is when the verdict's valid time, or the negative TTL, ends.
+	expires time.Time
+	// verdict is the encoded ctim.Verdict; nil when nothing was found.
+	verdict json.RawMessage
+}
+
+// encodeEntry lays out an entry in the format described at entryFormat.
+func encodeEntry(expires time.Time, verdict json.RawMessage) []byte {
+	out := make([]byte, entryHeaderSize, entryHeaderSize+len(verdict))
+	out[0] = entryFormat
+	binary.BigEndian.PutUint64(out[1:], uint64(expires.UnixMilli()))
+	return append(out, verdict...)
+}
+
+// decodeEntry reads an entry written by encodeEntry. An entry of another
+// format, such as the JSON documents earlier versions stored, or one whose
+// verdict is not valid JSON gives errCorruptEntry.
+func decodeEntry(raw []byte) (cacheEntry, error) {
+	if len(raw) < entryHeaderSize || raw[0] != entryFormat {
+		return cacheEntry{}, fmt.Errorf("%w: unknown format or %d bytes", errCorruptEntry, len(raw))
+	}
+	e := cacheEntry{expires: time.UnixMilli(int64(binary.BigEndian.Uint64(raw[1:entryHeaderSize])))}
+	if body := raw[entryHeaderSize:]; len(body) > 0 {
+		// The bytes go into responses unchanged, so they must be JSON.
+		if !json.Valid(body) {
+			return cacheEntry{}, fmt.Errorf("%w: the verdict is not valid JSON", errCorruptEntry)
+		}
+		e.verdict = body
+	}
+	return e, nil
 }
 
 // cacheKey is the verdict cache key of an observable for a tenant.
@@ -32,8 +77,8 @@ func cacheKey(tenant string, t target) string {
 	return relay.Key(tenant, "verdict", string(t.obs.Type), v)
 }
 
-// readCache reads the entries of all targets in one round trip. A missing
-// or unreadable entry is nil; a failing store gives all nil.
+// readCache reads the entries of all targets in one round trip. A missing,
+// expired or unreadable entry is nil, and a failing store gives all nil.
 func (s *Service) readCache(ctx context.Context, tenant string, ts []target) []*cacheEntry {
 	out := make([]*cacheEntry, len(ts))
 	if len(ts) == 0 {
@@ -48,13 +93,19 @@ func (s *Service) readCache(ctx context.Context, tenant string, ts []target) []*
 		s.cacheFailed("read", err)
 		return out
 	}
+	now := s.opts.Now()
 	for i, raw := range vals {
 		if raw == nil || i >= len(out) {
 			continue
 		}
-		var e cacheEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			s.log.Warn("verdict cache entry unreadable, ignored", "err", err)
+		e, err := decodeEntry(raw)
+		if err != nil {
+			s.log.Warn("verdict cache entry unreadable, ignored", "observable_type", string(ts[i].obs.Type), "err", err)
+			continue
+		}
+		// The store's TTL normally removes an entry first, but a replica
+		// with a later clock must not serve a verdict past its end.
+		if !now.Before(e.expires) {
 			continue
 		}
 		out[i] = &e
@@ -65,22 +116,24 @@ func (s *Service) readCache(ctx context.Context, tenant string, ts []target) []*
 // writeCache stores a verdict until its valid time ends, or "nothing
 // found" for NegativeTTL.
 func (s *Service) writeCache(ctx context.Context, tenant string, t target, v *ctim.Verdict) {
-	ttl := s.opts.NegativeTTL
+	now := s.opts.Now()
+	expires := now.Add(s.opts.NegativeTTL)
+	var verdict json.RawMessage
 	if v != nil {
 		end, err := time.Parse(time.RFC3339, v.ValidTime.EndTime)
 		if err != nil {
 			return
 		}
-		ttl = end.Sub(s.opts.Now())
-		if ttl <= 0 {
+		if verdict, err = json.Marshal(v); err != nil {
 			return
 		}
+		expires = end
 	}
-	raw, err := json.Marshal(cacheEntry{Verdict: v})
-	if err != nil {
+	ttl := expires.Sub(now)
+	if ttl <= 0 {
 		return
 	}
-	if err := s.opts.Store.Set(ctx, cacheKey(tenant, t), raw, ttl); err != nil {
+	if err := s.opts.Store.Set(ctx, cacheKey(tenant, t), encodeEntry(expires, verdict), ttl); err != nil {
 		s.cacheFailed("write", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/securex-esa/relay/gateway/sim"
 	"github.com/securex-esa/relay/observables"
+	"github.com/securex-esa/relay/relay"
 	"github.com/securex-esa/relay/relay/ctim"
 	"github.com/securex-esa/relay/relay/store"
 	"github.com/securex-esa/relay/relay/store/storetest"
@@ -221,4 +222,31 @@ func TestConcurrentObservesCoalesce(t *testing.T) {
 		require.Equal(t, counts[0], n)
 		require.NotZero(t, n)
 	}
+}
+
+func TestCorruptCacheEntryIsMiss(t *testing.T) {
+	st, _ := redisStore(t)
+	e := newEnv(t, envOptions{store: st})
+	m := e.module(simPassword)
+	hash := obs(observables.SHA256, e.stories.Malware.SHA256)
+	key := relay.Key(relay.Tenant([]byte(testStateKey), m), "verdict", string(hash.Type), hash.Value)
+
+	for _, raw := range [][]byte{[]byte(`{"verdict":{"type":"verdict"}}`), {2, 0, 0}, {2, 0, 0, 0, 0, 0, 0, 0, 1, '{'}} {
+		require.NoError(t, st.Set(context.Background(), key, raw, time.Hour))
+		e.sim.ResetRequests()
+
+		verdicts, errs := e.deliberate(t, m, hash)
+		require.Empty(t, errs)
+		require.Len(t, verdicts, 1)
+		require.Equal(t, ctim.Malicious, verdicts[0].Disposition)
+		require.Equal(t, 1, e.sim.Count("message-tracking/messages"), "entry %q", raw)
+	}
+	require.Equal(t, 3, strings.Count(e.logs.String(), "verdict cache entry unreadable"))
+
+	// The lookup replaced the corrupt entry, so the next request is a hit.
+	e.sim.ResetRequests()
+	verdicts, errs := e.deliberate(t, m, hash)
+	require.Empty(t, errs)
+	require.Len(t, verdicts, 1)
+	require.Empty(t, e.sim.Requests())
 }

@@ -25,6 +25,9 @@ import (
 
 const simPassword = "ironport"
 
+// testStateKey is the RELAY_STATE_KEY of the tests' Service.
+const testStateKey = "state-key-for-tests-0123456789ab"
+
 // testNow is the fixed clock of the simulator and the relay.
 var testNow = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
@@ -84,7 +87,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	svc := enrich.New(enrich.Options{
 		Pool:             pool,
 		Store:            o.store,
-		StateKey:         []byte("state-key-for-tests-0123456789ab"),
+		StateKey:         []byte(testStateKey),
 		Now:              clk.Now,
 		Logger:           slog.New(slog.NewTextHandler(logs, nil)),
 		MaxResponseBytes: o.maxBytes,

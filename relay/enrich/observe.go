@@ -98,8 +98,8 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	var misses []target
 	for i, t := range judgedTargets {
 		if e := cached[i]; e != nil {
-			if e.Verdict != nil {
-				data.Verdicts = append(data.Verdicts, *e.Verdict)
+			if e.verdict != nil {
+				data.Encoded = append(data.Encoded, e.verdict)
 			}
 			continue
 		}
