@@ -20,28 +20,27 @@ import (
 // are kept and a warning says how many were dropped. An invalid body gives
 // an error that is a fatal *relay.Error with code "invalid argument".
 func DecodeObservables(body []byte, max int) ([]observables.Observable, []*relay.Error, error) {
-	dec, err := openArray(body)
-	if err != nil {
+	if err := checkText(body); err != nil {
 		return nil, nil, err
+	}
+	list, ok := scanObservables(body)
+	if !ok {
+		var err error
+		if list, err = decodeList(body); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	var (
 		out  []observables.Observable
 		seen = map[observables.Observable]bool{}
 	)
-	for i := 0; dec.More(); i++ {
-		o, err := decodeElement(dec, i)
-		if err != nil {
-			return nil, nil, err
-		}
+	for _, o := range list {
 		if seen[o] || !observables.Supported(o.Type) {
 			continue
 		}
 		seen[o] = true
 		out = append(out, o)
-	}
-	if err := closeArray(dec); err != nil {
-		return nil, nil, err
 	}
 
 	if max > 0 && len(out) > max {
@@ -51,6 +50,27 @@ func DecodeObservables(body []byte, max int) ([]observables.Observable, []*relay
 		return out[:max], []*relay.Error{warn}, nil
 	}
 	return out, nil, nil
+}
+
+// decodeList decodes an observable list of any shape with encoding/json,
+// and names the first problem it finds.
+func decodeList(body []byte) ([]observables.Observable, error) {
+	dec, err := openArray(body)
+	if err != nil {
+		return nil, err
+	}
+	var out []observables.Observable
+	for i := 0; dec.More(); i++ {
+		o, err := decodeElement(dec, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	if err := closeArray(dec); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // openArray checks the body's encoding and reads the opening bracket of a
