@@ -231,7 +231,7 @@ func TestCorruptCacheEntryIsMiss(t *testing.T) {
 	hash := obs(observables.SHA256, e.stories.Malware.SHA256)
 	key := relay.Key(relay.Tenant([]byte(testStateKey), m), "verdict", string(hash.Type), hash.Value)
 
-	for _, raw := range [][]byte{[]byte(`{"verdict":{"type":"verdict"}}`), {2, 0, 0}, {2, 0, 0, 0, 0, 0, 0, 0, 1, '{'}} {
+	for _, raw := range [][]byte{[]byte(`{"verdict":{"type":"verdict"}}`), {2, 0, 0}, {2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, '{'}} {
 		require.NoError(t, st.Set(context.Background(), key, raw, time.Hour))
 		e.sim.ResetRequests()
 

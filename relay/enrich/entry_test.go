@@ -53,7 +53,8 @@ func TestCacheEntryCorrupt(t *testing.T) {
 		{"unknown format", append([]byte{9}, valid[1:]...)},
 		{"earlier JSON document", []byte(`{"verdict":{"type":"verdict"}}`)},
 		{"verdict cut short", valid[:len(valid)-3]},
-		{"verdict not JSON", append(append([]byte{}, valid[:entryHeaderSize]...), 0xff, '{')},
+		{"verdict changed", append(append([]byte{}, valid[:entryHeaderSize]...), []byte(`{"type":"verdicT"}`)...)},
+		{"checksum changed", append(append(append([]byte{}, valid[:9]...), 0, 0, 0, 0), valid[entryHeaderSize:]...)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,8 +70,12 @@ func FuzzDecodeEntry(f *testing.F) {
 	f.Add([]byte(`{"verdict":null}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e, err := decodeEntry(raw)
-		if err == nil && e.verdict != nil && !json.Valid(e.verdict) {
-			t.Fatalf("decodeEntry accepted invalid JSON %q", e.verdict)
+		if err != nil {
+			return
+		}
+		again, err := decodeEntry(encodeEntry(e.expires, e.verdict))
+		if err != nil || !again.expires.Equal(e.expires) || string(again.verdict) != string(e.verdict) {
+			t.Fatalf("entry %q does not survive a round trip: %v", raw, err)
 		}
 	})
 }
