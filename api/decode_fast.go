@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/securex-esa/relay/observables"
 )
@@ -133,27 +135,23 @@ func (s *scanner) key() (string, bool) {
 	return k, true
 }
 
-// str reads a JSON string. One without escapes is copied as it is;
-// encoding/json decodes one with escapes.
+// str reads a JSON string. One without escapes is copied as it is.
 func (s *scanner) str() (string, bool) {
 	if !s.consume('"') {
 		return "", false
 	}
-	start := s.pos - 1
+	start := s.pos
 	escaped := false
 	for s.pos < len(s.buf) {
 		c := s.buf[s.pos]
 		switch {
 		case c == '"':
 			s.pos++
+			raw := s.buf[start : s.pos-1]
 			if !escaped {
-				return string(s.buf[start+1 : s.pos-1]), true
+				return string(raw), true
 			}
-			var out string
-			if json.Unmarshal(s.buf[start:s.pos], &out) != nil {
-				return "", false
-			}
-			return out, true
+			return unescape(raw)
 		case c == '\\':
 			escaped = true
 			s.pos += 2
@@ -164,4 +162,83 @@ func (s *scanner) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// unescape decodes the escapes of a JSON string's contents. encoding/json
+// escapes <, > and & as \u003c, \u003e and \u0026 by default, so request
+// bodies often carry them. A surrogate escape goes to encoding/json, which
+// pairs surrogates and replaces lone ones.
+func unescape(raw []byte) (string, bool) {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i+1 >= len(raw) {
+			return "", false
+		}
+		i++
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(raw[i+1:])
+			if !ok {
+				return "", false
+			}
+			if utf16.IsSurrogate(r) {
+				return unescapeGeneral(raw)
+			}
+			out = utf8.AppendRune(out, r)
+			i += 4
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// unescapeGeneral decodes a JSON string's contents with encoding/json.
+func unescapeGeneral(raw []byte) (string, bool) {
+	quoted := make([]byte, 0, len(raw)+2)
+	quoted = append(append(append(quoted, '"'), raw...), '"')
+	var out string
+	if json.Unmarshal(quoted, &out) != nil {
+		return "", false
+	}
+	return out, true
 }

@@ -25,6 +25,16 @@ func TestScanObservablesShapes(t *testing.T) {
 		{"empty", `[]`, nil, true},
 		{"escaped value", `[{"type":"url","value":"http:\/\/evil.example\/\u00e9"}]`,
 			[]observables.Observable{{Type: "url", Value: "http://evil.example/é"}}, true},
+		{"html escapes", `[{"type":"email_messageid","value":"\u003ca\u0026b@x.example\u003E"}]`,
+			[]observables.Observable{{Type: "email_messageid", Value: "<a&b@x.example>"}}, true},
+		{"simple escapes", `[{"type":"subject","value":"a\"b\\c\/d\be\ff\ng\rh\ti"}]`,
+			[]observables.Observable{{Type: "subject", Value: "a\"b\\c/d\be\ff\ng\rh\ti"}}, true},
+		{"surrogate pair", `[{"type":"subject","value":"\ud83d\ude00"}]`,
+			[]observables.Observable{{Type: "subject", Value: "\U0001F600"}}, true},
+		{"lone surrogate", `[{"type":"subject","value":"x\ud800"}]`,
+			[]observables.Observable{{Type: "subject", Value: "x\uFFFD"}}, true},
+		{"bad escape", `[{"type":"subject","value":"\x41"}]`, nil, false},
+		{"short unicode escape", `[{"type":"subject","value":"\u00e"}]`, nil, false},
 		{"extra string member", `[{"type":"ip","value":"192.0.2.1","note":"x"}]`,
 			[]observables.Observable{{Type: "ip", Value: "192.0.2.1"}}, true},
 		{"escaped key", `[{"\u0074ype":"ip","value":"192.0.2.1"}]`, nil, false},
@@ -73,6 +83,7 @@ func TestDecodeErrorsUnchangedByFastPath(t *testing.T) {
 func FuzzScanObservablesMatchesDecodeList(f *testing.F) {
 	f.Add([]byte(`[{"type":"ip","value":"192.0.2.1"},{"type":"URL","value":"http:\/\/x.example"}]`))
 	f.Add([]byte(`[{"type":"ip","value":"192.0.2.1","note":"\ud800"}]`))
+	f.Add([]byte(`[{"type":"email_messageid","value":"\u003cA\u0026b\ud83d\ude00\n@x\u003e"}]`))
 	corpus, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzDecodeObservables", "*"))
 	for _, path := range corpus {
 		if body, ok := readCorpusBytes(path); ok {
