@@ -127,9 +127,12 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	return data, append(errs, detailsWarning(outcomes)...)
 }
 
-// lookupAll looks up every target, several at once; details decides per
-// type whether the detail calls are made.
+// lookupAll looks up every target, several at once, and fills in their
+// forms; details decides per type whether the detail calls are made.
 func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details func(observables.Type) bool) ([]*outcome, error) {
+	for i := range ts {
+		ts[i].fillForms()
+	}
 	out := make([]*outcome, len(ts))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.LookupConcurrency)

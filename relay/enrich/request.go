@@ -11,8 +11,22 @@ import (
 // target is one observable of a request after validation: the normalised
 // observable and every form to search for.
 type target struct {
-	obs   observables.Observable
+	obs observables.Observable
+	// sent is the observable as the platform sent it.
+	sent observables.Observable
+	// forms is nil until fillForms runs, because a cache hit needs none.
 	forms []string
+}
+
+// fillForms sets the forms to search for.
+func (t *target) fillForms() {
+	if t.forms != nil {
+		return
+	}
+	t.forms = observables.SearchForms(t.sent)
+	if len(t.forms) == 0 {
+		t.forms = []string{t.obs.Value}
+	}
 }
 
 // prepare validates the request's observables. Each invalid value gives
@@ -35,12 +49,7 @@ func prepare(obs []observables.Observable) ([]target, []*relay.Error) {
 			continue
 		}
 		seen[n] = true
-
-		forms := observables.SearchForms(o)
-		if len(forms) == 0 {
-			forms = []string{n.Value}
-		}
-		out = append(out, target{obs: n, forms: forms})
+		out = append(out, target{obs: n, sent: o})
 	}
 	return out, warnings
 }
