@@ -65,6 +65,8 @@ type envOptions struct {
 	store    store.Store
 	maxBytes int
 	budget   int
+	// lookups and details set LookupConcurrency and Concurrency.
+	lookups, details int
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -85,13 +87,15 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	svc := enrich.New(enrich.Options{
-		Pool:             pool,
-		Store:            o.store,
-		StateKey:         []byte(testStateKey),
-		Now:              clk.Now,
-		Logger:           slog.New(slog.NewTextHandler(logs, nil)),
-		MaxResponseBytes: o.maxBytes,
-		CallBudget:       o.budget,
+		Pool:              pool,
+		Store:             o.store,
+		StateKey:          []byte(testStateKey),
+		Now:               clk.Now,
+		Logger:            slog.New(slog.NewTextHandler(logs, nil)),
+		MaxResponseBytes:  o.maxBytes,
+		CallBudget:        o.budget,
+		LookupConcurrency: o.lookups,
+		Concurrency:       o.details,
 	})
 	return &env{sim: s, url: base, ca: string(s.CAPEM()), stories: s.Stories(), clock: clk,
 		store: o.store, svc: svc, logs: logs}

@@ -45,17 +45,22 @@ type call struct {
 	tenant string
 	win    window
 	limit  int
-	// slots bounds the request's detail calls in flight.
+	// slots bounds the request's messages with detail calls in flight.
 	slots chan struct{}
+	// searching bounds the request's observables with searches in flight.
+	// A lookup gives its place up before its detail calls, so the next
+	// observable's searches overlap them.
+	searching chan struct{}
 }
 
 func (s *Service) newCall(m *relay.Module) *call {
 	return &call{
-		module: m,
-		tenant: relay.Tenant(s.opts.StateKey, m),
-		win:    newWindow(s.opts.Now(), m),
-		limit:  entitiesLimit(m),
-		slots:  make(chan struct{}, s.opts.Concurrency),
+		module:    m,
+		tenant:    relay.Tenant(s.opts.StateKey, m),
+		win:       newWindow(s.opts.Now(), m),
+		limit:     entitiesLimit(m),
+		slots:     make(chan struct{}, s.opts.Concurrency),
+		searching: make(chan struct{}, s.opts.LookupConcurrency),
 	}
 }
 
@@ -85,7 +90,30 @@ func (s *Service) lookup(ctx context.Context, c *call, t target, details bool) (
 // search runs t's queries on every gateway, all in parallel, merges the
 // messages and fetches the details the lookup needs.
 func (s *Service) search(ctx context.Context, c *call, t target, details bool) *outcome {
-	qs := queries(t, c.win, c.limit)
+	msgs, errs := s.searchGateways(ctx, c, queries(t, c.win, c.limit))
+
+	out := &outcome{failed: map[string]error{}}
+	for i, err := range errs {
+		if err != nil {
+			out.failed[c.module.Gateways[i].BaseURL] = err
+		}
+	}
+	out.hits = merge(msgs, c.limit)
+	out.detailsMissed = s.fetchDetails(ctx, c, out.hits, detailsFilter(t, details))
+	return out
+}
+
+// searchGateways runs the queries on every gateway at once, within the
+// request's bound on observables searched at once. It returns the messages
+// found and one error per gateway, in the module's order.
+func (s *Service) searchGateways(ctx context.Context, c *call, qs []gateway.Query) ([]gateway.Message, []error) {
+	// When ctx ends first, the searches below fail at once with its error.
+	select {
+	case c.searching <- struct{}{}:
+		defer func() { <-c.searching }()
+	case <-ctx.Done():
+	}
+
 	var mu sync.Mutex
 	var msgs []gateway.Message
 	errs := s.opts.Pool.FanOut(ctx, c.module.Gateways, func(ctx context.Context, cl *gateway.Client) error {
@@ -104,22 +132,13 @@ func (s *Service) search(ctx context.Context, c *call, t target, details bool) *
 		}
 		return g.Wait()
 	})
-
-	out := &outcome{failed: map[string]error{}}
-	for i, err := range errs {
-		if err != nil {
-			out.failed[c.module.Gateways[i].BaseURL] = err
-		}
-	}
-	out.hits = merge(msgs, c.limit)
-	out.detailsMissed = s.fetchDetails(ctx, c, out.hits, detailsFilter(t, details))
-	return out
+	return msgs, errs
 }
 
-// detailsFilter picks the messages whose detail calls a lookup makes: all
-// of them when details is set, else only those a Message-ID lookup cannot
-// judge without the details, because their search item has no Message-ID
-// (the 12.x search format has none per MID).
+// detailsFilter picks the messages whose detail calls a lookup makes. With
+// details set it picks all of them. Otherwise a Message-ID lookup picks
+// the messages whose search item carries no Message-ID, as in the 12.x
+// search format, because only their details name it.
 func detailsFilter(t target, details bool) func(h hit) bool {
 	if details {
 		return func(hit) bool { return true }

@@ -127,15 +127,18 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	return data, append(errs, detailsWarning(outcomes)...)
 }
 
-// lookupAll looks up every target, several at once, and fills in their
-// forms; details decides per type whether the detail calls are made.
+// lookupAll looks up the targets and fills in their forms. The request's
+// bounds on searches and detail calls apply inside each lookup. More
+// lookups run than either bound allows, so one observable's searches
+// overlap another's detail calls. details decides per type whether the
+// detail calls are made.
 func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details func(observables.Type) bool) ([]*outcome, error) {
 	for i := range ts {
 		ts[i].fillForms()
 	}
 	out := make([]*outcome, len(ts))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.opts.LookupConcurrency)
+	g.SetLimit(s.opts.LookupConcurrency + s.opts.Concurrency)
 	for i, t := range ts {
 		g.Go(func() error {
 			o, err := s.lookup(gctx, c, t, details(t.obs.Type))

@@ -49,3 +49,33 @@ func requireRelation(t *testing.T, s ctim.Sighting, relation, value string) {
 	}
 	require.Failf(t, "relation missing", "no %s relation with %q in %+v", relation, value, s.Relations)
 }
+
+func TestObserveWithOneSlotEach(t *testing.T) {
+	one := newEnv(t, envOptions{lookups: 1, details: 1})
+	wide := newEnv(t, envOptions{})
+	st := one.stories
+	list := []observables.Observable{
+		obs(observables.SHA256, st.Malware.SHA256),
+		obs(observables.MessageID, st.Spam.MessageID),
+		obs(observables.Email, st.Phishing.Sender),
+		obs(observables.IP, st.RejectedIP.SenderIP),
+	}
+
+	got, errs := one.observe(t, one.module(simPassword), list...)
+	require.Empty(t, errs)
+	want, errs := wide.observe(t, wide.module(simPassword), list...)
+	require.Empty(t, errs)
+	require.Len(t, got.Sightings, len(want.Sightings))
+	require.NotEmpty(t, got.Sightings)
+	require.ElementsMatch(t, dispositions(want.Verdicts), dispositions(got.Verdicts))
+}
+
+// dispositions lists each verdict's observable and disposition, which
+// unlike its judgement id are the same in every run.
+func dispositions(vs []ctim.Verdict) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, string(v.Observable.Type)+" "+v.Observable.Value+" "+v.DispositionName)
+	}
+	return out
+}

@@ -44,9 +44,10 @@ type Options struct {
 	// (details, AMP details, URL details), so a request has at most three
 	// times this many detail calls in flight. Default: 32.
 	Concurrency int
-	// LookupConcurrency caps the observables of one request looked up at
-	// once; each lookup runs its searches on every gateway in parallel.
-	// Default: 16.
+	// LookupConcurrency caps the observables of one request whose
+	// searches are in flight at once; each runs its searches on every
+	// gateway in parallel. An observable's detail calls count against
+	// Concurrency instead. Default: 16.
 	LookupConcurrency int
 	// MaxResponseBytes caps the encoded entities of one observe
 	// response; sightings past it are left out with a warning.
