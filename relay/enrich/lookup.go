@@ -183,10 +183,10 @@ func messageKey(m gateway.Message) string {
 // parallel within the request's slots and call budget. It returns how many
 // were missed.
 func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit, want func(h hit) bool) int {
-	configs := map[string]gateway.Config{}
-	for _, g := range c.module.Gateways {
-		configs[g.BaseURL] = g
+	if countFrom(hits, want) == 0 {
+		return 0
 	}
+	clients := s.detailClients(c.module)
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -208,7 +208,7 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit, want fu
 		go func() {
 			defer wg.Done()
 			defer func() { <-c.slots }()
-			if err := s.fetchOne(ctx, configs, h); err != nil {
+			if err := fetchOne(ctx, clients, h); err != nil {
 				s.log.Warn("message details skipped", "gateway", h.msg.Gateway, "err", err)
 				mu.Lock()
 				missed++
@@ -237,17 +237,35 @@ func hasDetails(h hit) bool {
 	return !h.msg.Rejected && len(h.msg.MIDs) > 0
 }
 
-func (s *Service) fetchOne(ctx context.Context, configs map[string]gateway.Config, h *hit) error {
-	cfg, ok := configs[h.msg.Gateway]
+// gatewayClient is a gateway's client, or the error that kept the pool
+// from providing one.
+type gatewayClient struct {
+	client *gateway.Client
+	err    error
+}
+
+// detailClients gets each gateway's client once per lookup rather than
+// once per message, because Pool.Client checks the whole configuration,
+// CA certificates included.
+func (s *Service) detailClients(m *relay.Module) map[string]gatewayClient {
+	out := make(map[string]gatewayClient, len(m.Gateways))
+	for _, g := range m.Gateways {
+		cl, err := s.opts.Pool.Client(g)
+		out[g.BaseURL] = gatewayClient{client: cl, err: err}
+	}
+	return out
+}
+
+func fetchOne(ctx context.Context, clients map[string]gatewayClient, h *hit) error {
+	gc, ok := clients[h.msg.Gateway]
 	if !ok {
 		return &gateway.Error{Kind: gateway.KindUnknown, Gateway: h.msg.Gateway, Op: "details",
 			Message: "the message names a gateway that is not configured"}
 	}
-	cl, err := s.opts.Pool.Client(cfg)
-	if err != nil {
-		return err
+	if gc.err != nil {
+		return gc.err
 	}
-	d, err := cl.Details(ctx, h.msg.Serial, h.msg.MIDs)
+	d, err := gc.client.Details(ctx, h.msg.Serial, h.msg.MIDs)
 	if err != nil {
 		return err
 	}
