@@ -29,6 +29,8 @@ type Client struct {
 	http    *http.Client
 	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
 	log     *slog.Logger
+	// passwordKey identifies the password for the login throttle.
+	passwordKey [32]byte
 
 	mu       sync.Mutex
 	token    string // JWT of the current session; "" before login
@@ -37,13 +39,13 @@ type Client struct {
 	logins   singleflight.Group
 }
 
-func newClient(p *Pool, cfg Config) (*Client, error) {
+func newClient(p *Pool, cfg Config, passwordKey [32]byte) (*Client, error) {
 	roots, err := caPool(cfg.CAPEM)
 	if err != nil {
 		return nil, &Error{Kind: KindInvalid, Gateway: cfg.BaseURL, Op: "config", Message: "GATEWAY_CA_PEM is invalid"}
 	}
 	u, _ := url.Parse(cfg.BaseURL)
-	c := &Client{pool: p, cfg: cfg, host: u.Hostname()}
+	c := &Client{pool: p, cfg: cfg, host: u.Hostname(), passwordKey: passwordKey}
 	c.log = p.log.With("gateway", cfg.BaseURL)
 	c.http = &http.Client{
 		Transport: &http.Transport{
@@ -142,11 +144,14 @@ func (c *Client) authorized(ctx context.Context, r request) ([]byte, error) {
 		return nil, err
 	}
 	body, err := c.send(ctx, r, cred)
+	if cred.basic && err == nil {
+		c.pool.logins.succeeded(c.loginIdentity())
+	}
 	if kindOf(err) != KindAuth {
 		return body, err
 	}
 	if cred.basic {
-		c.pool.logins.failed(c.loginKey())
+		c.pool.logins.failed(c.loginIdentity())
 		c.log.Warn("gateway rejected basic credentials", "user", c.cfg.User, "op", r.op)
 		return nil, err
 	}

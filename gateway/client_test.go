@@ -288,33 +288,6 @@ func (f *fakeClock) Advance(d time.Duration) {
 	f.now = f.now.Add(d)
 }
 
-func TestFailedLoginBackoffPerUser(t *testing.T) {
-	g := newFakeGateway(t, nil)
-	g.setRoute(g.standardRoute(map[string]string{"/login/privileges": "esa-login-privileges.json"}))
-	clock := &fakeClock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-	p, _, _ := testPool(t, func(o *PoolOptions) { o.Now = clock.Now; o.LoginBackoff = time.Minute })
-	wrong := g.config("relay")
-	wrong.Password = "wrong-1"
-	other := g.config("relay")
-	other.Password = "wrong-2"
-	ctx := context.Background()
-
-	_, err := testClient(t, p, wrong).Privileges(ctx)
-	ge := requireKind(t, err, KindAuth)
-	require.Equal(t, "Invalid username or passphrase.", ge.Message)
-	require.Len(t, g.requestsTo("/login"), 1)
-
-	_, err = testClient(t, p, other).Privileges(ctx)
-	ge = requireKind(t, err, KindAuth)
-	require.Equal(t, clock.Now().Add(time.Minute), ge.RetryAt)
-	require.Len(t, g.requestsTo("/login"), 1, "a second wrong password must wait for the backoff")
-
-	clock.Advance(time.Minute)
-	_, err = testClient(t, p, g.config("relay")).Privileges(ctx)
-	require.NoError(t, err)
-	require.Len(t, g.requestsTo("/login"), 2)
-}
-
 func TestRedirectNotFollowed(t *testing.T) {
 	target := newFakeGateway(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, http.StatusOK, `{}`)

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -61,8 +62,16 @@ type PoolOptions struct {
 	// FanOut caps the gateways one FanOut call runs at once. Default: 4.
 	FanOut int
 	// LoginBackoff is the minimum gap after a rejected login before the
-	// same gateway and user try again. Default: 30s.
+	// same gateway, user and password are tried again. Default: 30s.
 	LoginBackoff time.Duration
+	// LoginFailureLimit is the number of rejected logins of one gateway and
+	// user, across all passwords, within LoginFailureWindow after which
+	// only passwords the gateway accepted in the last 24 hours may log in.
+	// Keep it below the appliance's lockout threshold. Default: 3.
+	LoginFailureLimit int
+	// LoginFailureWindow is the period LoginFailureLimit counts rejected
+	// logins over. Default: 15m.
+	LoginFailureWindow time.Duration
 }
 
 func (o *PoolOptions) setDefaults() {
@@ -81,6 +90,8 @@ func (o *PoolOptions) setDefaults() {
 	setDefault(&o.MaxPages, 10)
 	setDefault(&o.FanOut, 4)
 	setDefault(&o.LoginBackoff, 30*time.Second)
+	setDefault(&o.LoginFailureLimit, 3)
+	setDefault(&o.LoginFailureWindow, 15*time.Minute)
 	if o.UserAgent == "" {
 		o.UserAgent = "esa-relay"
 	}
@@ -110,7 +121,7 @@ type Pool struct {
 	opts    PoolOptions
 	log     *slog.Logger
 	guard   *addressGuard
-	logins  *loginLimiter
+	logins  *loginThrottle
 	mu      sync.Mutex
 	clients map[[32]byte]*list.Element
 	lru     *list.List
@@ -130,7 +141,7 @@ func NewPool(o PoolOptions) *Pool {
 		opts:    o,
 		log:     o.Logger.With("component", "gateway"),
 		guard:   guard,
-		logins:  newLoginLimiter(o.LoginBackoff, o.Now),
+		logins:  newLoginThrottle(o),
 		clients: map[[32]byte]*list.Element{},
 		lru:     list.New(),
 	}
@@ -152,7 +163,7 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 		p.lru.MoveToFront(el)
 		return el.Value.(*poolEntry).client, nil
 	}
-	c, err := newClient(p, cfg)
+	c, err := newClient(p, cfg, p.passwordKey(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -167,11 +178,24 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// key hashes every field of cfg, each with a length prefix so that field
-// boundaries cannot shift.
+// key hashes every field of cfg.
 func (p *Pool) key(cfg Config) [32]byte {
+	return p.hash(cfg.BaseURL, string(cfg.API), cfg.User, cfg.Password.Reveal(), cfg.CAPEM)
+}
+
+// passwordKey hashes the base URL, user and password, so the login
+// throttle can tell passwords apart without keeping them. It leaves out
+// the API flavour and CA bundle because the appliance account gets the
+// same login with any of them.
+func (p *Pool) passwordKey(cfg Config) [32]byte {
+	return p.hash(strings.ToLower(cfg.BaseURL), cfg.User, cfg.Password.Reveal())
+}
+
+// hash returns the HMAC of fields under the pool's key, each with a length
+// prefix so that field boundaries cannot shift.
+func (p *Pool) hash(fields ...string) [32]byte {
 	mac := hmac.New(sha256.New, p.opts.Key)
-	for _, s := range []string{cfg.BaseURL, string(cfg.API), cfg.User, cfg.Password.Reveal(), cfg.CAPEM} {
+	for _, s := range fields {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
 		mac.Write(n[:])

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // credentials are the session token or Basic flag of one request.
@@ -52,9 +50,14 @@ func (c *Client) Privileges(ctx context.Context) ([]string, error) {
 	return out.Data, nil
 }
 
-// loginKey identifies the appliance account the login limiter protects.
-func (c *Client) loginKey() string {
-	return strings.ToLower(c.cfg.BaseURL) + "\x00" + c.cfg.User
+// loginIdentity names the appliance account and the password a login
+// presents, for the login throttle.
+func (c *Client) loginIdentity() loginIdentity {
+	return loginIdentity{
+		account:  strings.ToLower(c.cfg.BaseURL) + "\x00" + c.cfg.User,
+		password: c.passwordKey,
+		user:     c.cfg.User,
+	}
 }
 
 // authorize returns the session's credentials, logging in first when there
@@ -67,7 +70,7 @@ func (c *Client) authorize(ctx context.Context) (credentials, error) {
 		return credentials{token: token}, nil
 	}
 	if basic {
-		if err := c.checkLoginBackoff(); err != nil {
+		if err := c.checkLoginThrottle(); err != nil {
 			return credentials{}, err
 		}
 		return credentials{basic: true}, nil
@@ -89,21 +92,21 @@ func (c *Client) authorize(ctx context.Context) (credentials, error) {
 	}
 }
 
-func (c *Client) checkLoginBackoff() error {
-	until := c.pool.logins.blockedUntil(c.loginKey())
-	if until.IsZero() {
+// checkLoginThrottle fails with KindAuth when the throttle does not let
+// this password try to log in now.
+func (c *Client) checkLoginThrottle() error {
+	msg, retryAt := c.pool.logins.check(c.loginIdentity())
+	if msg == "" {
 		return nil
 	}
-	return &Error{Kind: KindAuth, Gateway: c.cfg.BaseURL, Op: "login", RetryAt: until,
-		Message: fmt.Sprintf("the gateway rejected this user's credentials recently; the next attempt is allowed at %s",
-			until.UTC().Format(time.RFC3339))}
+	return &Error{Kind: KindAuth, Gateway: c.cfg.BaseURL, Op: "login", RetryAt: retryAt, Message: msg}
 }
 
 // login posts the base64 user name and password and keeps the JWT. When
 // the appliance has no login endpoint (404), the client switches to HTTP
 // Basic for good.
 func (c *Client) login(ctx context.Context) (credentials, error) {
-	if err := c.checkLoginBackoff(); err != nil {
+	if err := c.checkLoginThrottle(); err != nil {
 		return credentials{}, err
 	}
 	var body loginBody
@@ -120,7 +123,7 @@ func (c *Client) login(ctx context.Context) (credentials, error) {
 		return credentials{}, &Error{Kind: KindUnknown, Gateway: c.cfg.BaseURL, Op: "login",
 			Message: "the login answer carries no session token"}
 	}
-	c.pool.logins.succeeded(c.loginKey())
+	c.pool.logins.succeeded(c.loginIdentity())
 	token := string(answer.Data.JWT)
 	c.mu.Lock()
 	c.token = token
@@ -139,7 +142,7 @@ func (c *Client) loginFailed(err error) (credentials, error) {
 		c.log.Info("gateway has no login endpoint, using HTTP Basic")
 		return credentials{basic: true}, nil
 	case kindOf(err) == KindAuth:
-		c.pool.logins.failed(c.loginKey())
+		c.pool.logins.failed(c.loginIdentity())
 		c.log.Warn("gateway login rejected", "user", c.cfg.User, "retry_after", c.pool.opts.LoginBackoff)
 	}
 	return credentials{}, err

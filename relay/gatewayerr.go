@@ -19,6 +19,11 @@ func FromGateway(err error) *Error {
 	where := ge.Gateway
 	switch ge.Kind {
 	case gateway.KindAuth:
+		if !ge.RetryAt.IsZero() {
+			// The login throttle stopped the login before it reached the
+			// gateway, and its message names the case and the remedy.
+			return NewFatal(CodeAuthorization, fmt.Sprintf("Authorization failed on the gateway %s: %s.", where, ge.Message))
+		}
 		return NewFatal(CodeAuthorization, fmt.Sprintf("Authorization failed: the gateway %s rejected the API account (%s). Check GATEWAY_USER and GATEWAY_PASSWORD.", where, ge.Message))
 	case gateway.KindPermission:
 		return NewFatal(CodePermission, fmt.Sprintf("The API account lacks a privilege on %s: %s", where, ge.Message))
