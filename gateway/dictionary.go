@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 )
@@ -16,47 +15,58 @@ const dictionaryPrefix = "/esa/api/v2.0"
 // dictionaryQuery selects the cluster-level dictionary of an ESA.
 const dictionaryQuery = "device_type=esa&mode=cluster"
 
-// regexMeta matches a backslash before a character that QuoteMeta
-// escapes; only those escapes are undone when listing, so a real pattern
-// such as `\d` stays as it is.
-var regexMeta = regexp.MustCompile(`\\([\\.+*?()|\[\]{}^$])`)
+// Dictionary is a content dictionary of an ESA as the API lists it.
+type Dictionary struct {
+	Name string
+	// IgnoreCase is set when the appliance matches the terms regardless of
+	// letter case.
+	IgnoreCase bool
+	// WholeWords is set when the appliance matches terms only as whole
+	// words.
+	WholeWords bool
+	// Terms are the dictionary's terms exactly as stored. The appliance
+	// reads each one as a regular expression.
+	Terms []string
+}
 
-// escapeEntry turns an address or domain into a dictionary pattern that
-// matches only itself: dictionary entries are regular expressions.
-func escapeEntry(s string) string { return regexp.QuoteMeta(s) }
-
-// unescapeEntry reverses escapeEntry.
-func unescapeEntry(s string) string { return regexMeta.ReplaceAllString(s, "$1") }
-
-// DictionaryEntries lists a dictionary's entries, unescaped.
-func (c *Client) DictionaryEntries(ctx context.Context, name string) ([]string, error) {
+// Dictionary reads a dictionary's settings and terms.
+func (c *Client) Dictionary(ctx context.Context, name string) (*Dictionary, error) {
 	r, err := c.dictionaryRequest(name, http.MethodGet, "", nil)
 	if err != nil {
 		return nil, err
 	}
 	var out struct {
 		Data struct {
-			Words [][]flexString `json:"words"`
+			Name       flexString     `json:"name"`
+			IgnoreCase flexBool       `json:"ignorecase"`
+			WholeWords flexBool       `json:"wholewords"`
+			Words      [][]flexString `json:"words"`
 		} `json:"data"`
 	}
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}
-	entries := make([]string, 0, len(out.Data.Words))
+	d := &Dictionary{Name: string(out.Data.Name), IgnoreCase: bool(out.Data.IgnoreCase),
+		WholeWords: bool(out.Data.WholeWords), Terms: make([]string, 0, len(out.Data.Words))}
+	if d.Name == "" {
+		d.Name = name
+	}
 	for _, w := range out.Data.Words {
 		if len(w) > 0 && w[0] != "" {
-			entries = append(entries, unescapeEntry(string(w[0])))
+			d.Terms = append(d.Terms, string(w[0]))
 		}
 	}
-	return entries, nil
+	return d, nil
 }
 
-// AddDictionaryEntry adds entry, escaped, to a dictionary. Never retried.
-func (c *Client) AddDictionaryEntry(ctx context.Context, name, entry string) error {
-	if err := c.checkEntry(entry); err != nil {
+// AddDictionaryTerm adds term to a dictionary exactly as given: the caller
+// builds the regular expression and escapes its literal parts. Never
+// retried.
+func (c *Client) AddDictionaryTerm(ctx context.Context, name, term string) error {
+	if err := c.checkTerm(term); err != nil {
 		return err
 	}
-	body := map[string]any{"data": map[string]any{"words": [][]string{{escapeEntry(entry)}}}}
+	body := map[string]any{"data": map[string]any{"words": [][]string{{term}}}}
 	r, err := c.dictionaryRequest(name, http.MethodPost, "/words", body)
 	if err != nil {
 		return err
@@ -64,12 +74,13 @@ func (c *Client) AddDictionaryEntry(ctx context.Context, name, entry string) err
 	return c.do(ctx, r, nil)
 }
 
-// RemoveDictionaryEntry removes entry from a dictionary. Never retried.
-func (c *Client) RemoveDictionaryEntry(ctx context.Context, name, entry string) error {
-	if err := c.checkEntry(entry); err != nil {
+// RemoveDictionaryTerm removes the term that is stored exactly as term.
+// Never retried.
+func (c *Client) RemoveDictionaryTerm(ctx context.Context, name, term string) error {
+	if err := c.checkTerm(term); err != nil {
 		return err
 	}
-	body := map[string]any{"data": map[string]any{"words": []string{escapeEntry(entry)}}}
+	body := map[string]any{"data": map[string]any{"words": []string{term}}}
 	r, err := c.dictionaryRequest(name, http.MethodDelete, "/words", body)
 	if err != nil {
 		return err
@@ -88,10 +99,10 @@ func (c *Client) dictionaryRequest(name, method, suffix string, body any) (reque
 		body: body, write: method != http.MethodGet}, nil
 }
 
-func (c *Client) checkEntry(entry string) error {
-	if strings.TrimSpace(entry) == "" || strings.IndexFunc(entry, unicode.IsControl) >= 0 {
+func (c *Client) checkTerm(term string) error {
+	if strings.TrimSpace(term) == "" || strings.IndexFunc(term, unicode.IsControl) >= 0 {
 		return &Error{Kind: KindInvalid, Gateway: c.cfg.BaseURL, Op: "config/dictionaries",
-			Message: "the dictionary entry is empty or contains control characters"}
+			Message: "the dictionary term is empty or contains control characters"}
 	}
 	return nil
 }

@@ -167,15 +167,17 @@ func TestSimDictionaryRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 
-	require.NoError(t, c.AddDictionaryEntry(ctx, "relay_blocked_senders", "bad+tag@evil.example"))
-	entries, err := c.DictionaryEntries(ctx, "relay_blocked_senders")
+	term := `^bad\+tag@evil\.example$`
+	require.NoError(t, c.AddDictionaryTerm(ctx, "relay_blocked_senders", term))
+	dict, err := c.Dictionary(ctx, "relay_blocked_senders")
 	require.NoError(t, err)
-	require.Contains(t, entries, "bad+tag@evil.example")
-	require.Contains(t, s.Dictionary("relay_blocked_senders"), `bad\+tag@evil\.example`)
-	require.NoError(t, c.RemoveDictionaryEntry(ctx, "relay_blocked_senders", "bad+tag@evil.example"))
-	entries, err = c.DictionaryEntries(ctx, "relay_blocked_senders")
+	require.Contains(t, dict.Terms, term)
+	require.True(t, dict.IgnoreCase)
+	require.Equal(t, []string{term}, s.Dictionary("relay_blocked_senders"))
+	require.NoError(t, c.RemoveDictionaryTerm(ctx, "relay_blocked_senders", term))
+	dict, err = c.Dictionary(ctx, "relay_blocked_senders")
 	require.NoError(t, err)
-	require.NotContains(t, entries, "bad+tag@evil.example")
+	require.NotContains(t, dict.Terms, term)
 }
 
 func TestSimSpamQuarantineRelease(t *testing.T) {

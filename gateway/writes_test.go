@@ -190,12 +190,15 @@ func TestDictionaryRequests(t *testing.T) {
 	c := testClient(t, p, cfg)
 	ctx := context.Background()
 
-	entries, err := c.DictionaryEntries(ctx, "relay_blocked_senders")
+	dict, err := c.Dictionary(ctx, "relay_blocked_senders")
 	require.NoError(t, err)
-	require.Equal(t, []string{"evil.example", "bad+tag@evil.example", `^\d+spam`}, entries)
-	require.NoError(t, c.AddDictionaryEntry(ctx, "relay_blocked_senders", "bad+tag@evil.example"))
-	require.NoError(t, c.RemoveDictionaryEntry(ctx, "relay_blocked_senders", "evil.example"))
-	_, err = c.DictionaryEntries(ctx, "missing")
+	require.Equal(t, "relay_blocked_senders", dict.Name)
+	require.True(t, dict.IgnoreCase)
+	require.False(t, dict.WholeWords)
+	require.Equal(t, []string{`evil\.example`, `bad\+tag@evil\.example`, `^\d+spam`}, dict.Terms)
+	require.NoError(t, c.AddDictionaryTerm(ctx, "relay_blocked_senders", `^bad\+tag@evil\.example$`))
+	require.NoError(t, c.RemoveDictionaryTerm(ctx, "relay_blocked_senders", `evil\.example`))
+	_, err = c.Dictionary(ctx, "missing")
 	ge := requireKind(t, err, KindNotFound)
 	require.Equal(t, "Dictionary not found.", ge.Message)
 
@@ -204,13 +207,13 @@ func TestDictionaryRequests(t *testing.T) {
 	require.Equal(t, http.MethodPost, reqs[0].Method)
 	require.Equal(t, "/esa/api/v2.0/config/dictionaries/relay_blocked_senders/words", reqs[0].Path)
 	require.Equal(t, "device_type=esa&mode=cluster", reqs[0].RawQuery)
-	require.JSONEq(t, `{"data":{"words":[["bad\\+tag@evil\\.example"]]}}`, reqs[0].Body)
+	require.JSONEq(t, `{"data":{"words":[["^bad\\+tag@evil\\.example$"]]}}`, reqs[0].Body)
 	require.Equal(t, http.MethodDelete, reqs[1].Method)
 	require.JSONEq(t, `{"data":{"words":["evil\\.example"]}}`, reqs[1].Body)
 
-	err = c.AddDictionaryEntry(ctx, "a/b", "x")
+	err = c.AddDictionaryTerm(ctx, "a/b", "x")
 	requireKind(t, err, KindInvalid)
-	err = c.AddDictionaryEntry(ctx, "d", "x\ny")
+	err = c.AddDictionaryTerm(ctx, "d", "x\ny")
 	requireKind(t, err, KindInvalid)
 }
 

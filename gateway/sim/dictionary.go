@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -10,9 +11,10 @@ import (
 // dictionary is a content dictionary; entries are regular expressions on
 // the appliance, stored here as sent.
 type dictionary struct {
-	name    string
-	entries []string
-	weights []int
+	name       string
+	entries    []string
+	weights    []int
+	caseStrict bool
 }
 
 func newDictionary(name string, words []string) *dictionary {
@@ -45,6 +47,42 @@ func (s *Server) Dictionary(name string) []string {
 		return append([]string{}, d.entries...)
 	}
 	return nil
+}
+
+// SetDictionaryIgnoreCase sets whether a dictionary matches its entries
+// regardless of letter case, as the appliance's "ignore case" setting does.
+// Dictionaries ignore case unless this turns it off.
+func (s *Server) SetDictionaryIgnoreCase(name string, ignore bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.dicts[name]; d != nil {
+		d.caseStrict = !ignore
+	}
+}
+
+// DictionaryMatches reports whether an envelope sender matches any entry of
+// a dictionary, as a content filter condition on the envelope sender
+// (mail-from-dictionary-match) evaluates it: an entry matches when its
+// regular expression matches anywhere in the address, regardless of case
+// when the dictionary ignores case. Entries that do not compile as Go
+// regular expressions never match.
+func (s *Server) DictionaryMatches(name, sender string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dicts[name]
+	if d == nil {
+		return false
+	}
+	for _, e := range d.entries {
+		if !d.caseStrict {
+			e = "(?i)" + e
+		}
+		re, err := regexp.Compile(e)
+		if err == nil && re.MatchString(sender) {
+			return true
+		}
+	}
+	return false
 }
 
 // dictionaryRoute resolves config/dictionaries/<name>[/words].
@@ -86,7 +124,7 @@ func (s *Server) getDictionary(c *call, name string) {
 		words[i] = []any{e, d.weights[i]}
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"data": map[string]any{
-		"name": d.name, "encoding": "utf-8", "ignorecase": 1, "wholewords": 0, "words": words,
+		"name": d.name, "encoding": "utf-8", "ignorecase": boolInt(!d.caseStrict), "wholewords": 0, "words": words,
 	}})
 }
 
@@ -169,4 +207,11 @@ func parseWords(raw []json.RawMessage, pairs bool) ([]string, []int, bool) {
 		entries, weights = append(entries, e), append(weights, weight)
 	}
 	return entries, weights, true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

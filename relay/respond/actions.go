@@ -2,6 +2,7 @@ package respond
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ type lister struct {
 }
 
 func (l *lister) warn(err error) {
-	e := relay.FromGateway(err)
+	e := warningOf(err)
 	if l.seen == nil {
 		l.seen = map[string]bool{}
 	}
@@ -67,6 +68,16 @@ func (l *lister) warn(err error) {
 	}
 	l.seen[e.Message] = true
 	l.errs = append(l.errs, relay.NewWarning(e.Code, e.Message))
+}
+
+// warningOf turns a refusal into its own error and a gateway failure into
+// the envelope error of its kind.
+func warningOf(err error) *relay.Error {
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return relay.NewFatal(ref.code, ref.message)
+	}
+	return relay.FromGateway(err)
 }
 
 func (l *lister) privileges(ctx context.Context, c *gateway.Client, cfg gateway.Config) ([]string, bool) {
@@ -222,7 +233,7 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 	if !ok || !slices.Contains(privs, PrivDictionaries) {
 		return nil
 	}
-	entries, err := c.DictionaryEntries(ctx, l.m.BlockDictionary)
+	dict, err := l.s.readDictionary(ctx, c, *esa, l.m.BlockDictionary)
 	if err != nil {
 		l.warn(err)
 		return nil
@@ -230,16 +241,21 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 
 	qp := queryParams(o, target{Gateway: esa.BaseURL})
 	cats := []string{product, "Block"}
+	domain := o.Type == observables.Domain
 	what, id, unID := "sender", ActionBlockSender, ActionUnblockSender
-	if o.Type == observables.Domain {
+	if domain {
 		what, id, unID = "domain", ActionBlockDomain, ActionUnblockDomain
 	}
-	if containsFold(entries, o.Value) {
+	if found, ok := findBlockTerm(dict.Terms, domain, o.Value, dict.IgnoreCase); ok {
 		return []Action{{
 			ID: unID, Title: "Unblock " + what,
-			Description: fmt.Sprintf("Remove %s from the dictionary %s, so the gateway accepts mail from this %s again.", o.Value, l.m.BlockDictionary, what),
+			Description: fmt.Sprintf("Remove the entry %s from the dictionary %s, so the gateway accepts mail from this %s again.", found.term, l.m.BlockDictionary, what),
 			Categories:  cats, QueryParams: qp,
 		}}
+	}
+	if !dict.IgnoreCase {
+		l.warn(refuse(relay.CodeInvalidRequest, "%s", caseSensitiveMessage(l.m.BlockDictionary, esa.BaseURL)))
+		return nil
 	}
 
 	n, err := l.s.seenAsSender(ctx, l.m, o)
@@ -250,10 +266,14 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 	if n == 0 {
 		return nil
 	}
+	term, matches := senderTerm(o.Value), "exactly this envelope sender"
+	if domain {
+		term, matches = domainTerm(o.Value), "envelope senders in this domain and its subdomains"
+	}
 	return []Action{{
 		ID: id, Title: "Block " + what,
-		Description: fmt.Sprintf("Add %s to the dictionary %s, so the gateway blocks mail from this %s (seen as the sender of %s).",
-			o.Value, l.m.BlockDictionary, what, plural(n, "1 message", fmt.Sprintf("%d messages", n))),
+		Description: fmt.Sprintf("Add the entry %s, which matches %s, to the dictionary %s, so the gateway blocks mail from this %s (seen as the sender of %s).",
+			term, matches, l.m.BlockDictionary, what, plural(n, "1 message", fmt.Sprintf("%d messages", n))),
 		Categories: cats, QueryParams: qp,
 	}}
 }
@@ -320,7 +340,7 @@ func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observabl
 	if o.Type == observables.Email {
 		domain = domainOf(o.Value)
 	}
-	if domain == "" || s.protected(domain) {
+	if _, protected := s.protectedMatch(o); domain == "" || protected {
 		return 0, nil
 	}
 
@@ -333,9 +353,15 @@ func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observabl
 	}
 
 	// The organisation's own domains receive mail: any tracked message to
-	// the domain rules it out, not only the messages it sent.
-	rq := gateway.Query{Start: start, End: end, Limit: 1,
-		Recipient: &gateway.Match{Op: gateway.Contains, Value: "@" + domain}}
+	// the domain rules it out, not only the messages it sent. A domain
+	// entry matches subdomains too, so mail to them rules it out as well.
+	recipientQueries := []gateway.Query{{Start: start, End: end, Limit: 1,
+		Recipient: &gateway.Match{Op: gateway.Contains, Value: "@" + domain}}}
+	if o.Type == observables.Domain {
+		recipientQueries = append(recipientQueries, gateway.Query{Start: start, End: end, Limit: searchLimit,
+			Recipient: &gateway.Match{Op: gateway.Contains, Value: "." + domain}})
+	}
+	subdomains := o.Type == observables.Domain
 
 	n := 0
 	for _, cfg := range m.Gateways {
@@ -351,7 +377,7 @@ func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observabl
 			if !sentBy(msg, o) {
 				continue
 			}
-			if hasRecipientIn(msg, domain) {
+			if hasRecipientIn(msg, domain, subdomains) {
 				return 0, nil
 			}
 			n++
@@ -359,22 +385,27 @@ func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observabl
 		if n == 0 {
 			continue
 		}
-		res, err = c.Search(ctx, rq)
-		if err != nil {
-			return 0, err
-		}
-		for _, msg := range res.Messages {
-			if hasRecipientIn(msg, domain) {
-				return 0, nil
+		for _, rq := range recipientQueries {
+			res, err = c.Search(ctx, rq)
+			if err != nil {
+				return 0, err
+			}
+			for _, msg := range res.Messages {
+				if hasRecipientIn(msg, domain, subdomains) {
+					return 0, nil
+				}
 			}
 		}
 	}
 	return n, nil
 }
 
-func hasRecipientIn(msg gateway.Message, domain string) bool {
+// hasRecipientIn reports whether a recipient of msg is in domain, or in
+// one of its subdomains when subdomains is set.
+func hasRecipientIn(msg gateway.Message, domain string, subdomains bool) bool {
 	for _, r := range msg.Recipients {
-		if domainOf(r) == domain {
+		d := domainOf(r)
+		if d == domain || (subdomains && underDomain(d, domain)) {
 			return true
 		}
 	}

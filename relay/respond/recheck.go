@@ -2,10 +2,13 @@ package respond
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/securex-esa/relay/gateway"
+	"github.com/securex-esa/relay/observables"
 	"github.com/securex-esa/relay/relay"
 )
 
@@ -168,28 +171,34 @@ func (s *Service) recheckBlock(ctx context.Context, m *relay.Module, p *plan) er
 	}
 	p.cfg, p.client = *m.ESAConfig, c
 
-	entries, err := c.DictionaryEntries(ctx, p.dict)
+	dict, err := s.readDictionary(ctx, c, *m.ESAConfig, p.dict)
 	if err != nil {
 		return err
 	}
-	present := containsFold(entries, p.entry)
+	domain := p.obs.Type == observables.Domain
+	found, present := findBlockTerm(dict.Terms, domain, p.entry, dict.IgnoreCase)
 	if p.spec.unblock {
 		if !present {
 			p.noop = p.entry + " is not in the dictionary " + p.dict + "; nothing to remove. Checked"
+			return nil
 		}
+		p.term = found.term
 		return nil
 	}
 	if present {
-		p.noop = p.entry + " is already in the dictionary " + p.dict + ". Checked"
+		p.noop = p.entry + " is already in the dictionary " + p.dict + " (as " + found.term + "). Checked"
 		return nil
 	}
-
-	domain := p.entry
-	if p.obs.Type != "domain" {
-		domain = domainOf(p.entry)
+	if !dict.IgnoreCase {
+		return refuse(relay.CodeInvalidRequest, "%s", caseSensitiveMessage(p.dict, p.cfg.BaseURL))
 	}
-	if s.protected(domain) {
-		return refuse(relay.CodeInvalidRequest, "%s is in RELAY_PROTECTED_DOMAINS and is never blocked.", domain)
+	p.term = senderTerm(p.entry)
+	if domain {
+		p.term = domainTerm(p.entry)
+	}
+
+	if d, ok := s.protectedMatch(p.obs); ok {
+		return refuse(relay.CodeInvalidRequest, "%s was not blocked: RELAY_PROTECTED_DOMAINS protects %s and its subdomains, and the entry %s would match their mail.", p.entry, d, p.term)
 	}
 	n, err := s.seenAsSender(ctx, m, p.obs)
 	if err != nil {
@@ -197,7 +206,31 @@ func (s *Service) recheckBlock(ctx context.Context, m *relay.Module, p *plan) er
 	}
 	if n == 0 {
 		return refuse(relay.CodeInvalidRequest,
-			"%s was not blocked: message tracking shows no mail from it in the last %d days, or it is also a recipient domain.", p.entry, lookback(m))
+			"%s was not blocked: message tracking shows no mail from it in the last %d days, or the entry %s would also match a recipient domain.", p.entry, lookback(m), p.term)
 	}
 	return nil
+}
+
+// readDictionary reads the block dictionary, and turns a missing one into
+// a message that names it and the fix.
+func (s *Service) readDictionary(ctx context.Context, c *gateway.Client, cfg gateway.Config, name string) (*gateway.Dictionary, error) {
+	d, err := c.Dictionary(ctx, name)
+	var ge *gateway.Error
+	if errors.As(err, &ge) && ge.Kind == gateway.KindNotFound {
+		return nil, refuse(relay.CodeNotFound, "%s", missingDictionaryMessage(name, cfg.BaseURL))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func missingDictionaryMessage(name, url string) string {
+	return fmt.Sprintf("The dictionary %q (BLOCK_DICTIONARY) does not exist on %s (ESA_CONFIG_URL), so block actions are not offered. "+
+		"Create it on the ESA, or set BLOCK_DICTIONARY to the name of an existing dictionary.", name, url)
+}
+
+func caseSensitiveMessage(name, url string) string {
+	return fmt.Sprintf("The dictionary %q (BLOCK_DICTIONARY) on %s does not ignore case, so a blocked sender could pass with other letter case; block actions are not offered. "+
+		"Turn on Ignore Case for the dictionary on the ESA.", name, url)
 }

@@ -3,6 +3,31 @@
 // sender blocking through an ESA dictionary. It keeps every trigger
 // idempotent and on the record, polls remediation batches for their
 // per-recipient outcome and serves /health.
+//
+// # Block dictionary entries
+//
+// The ESA reads every dictionary term as a regular expression, and a
+// content filter condition on the envelope sender (mail-from-dictionary-match)
+// fires when a term matches anywhere in the address. The relay
+// therefore escapes every metacharacter of the address or domain and
+// anchors the term:
+//
+//   - Block sender adds ^<address>$, for example
+//     ^it-support@account-verify\.example$, which matches that envelope
+//     sender and no other.
+//   - Block domain adds [@.]<domain>$, for example
+//     [@.]account-verify\.example$, which matches senders in the domain and
+//     its subdomains: the domain must end the address, after its "@" or a
+//     ".". It does not match x@myaccount-verify.example, nor
+//     account-verify.example@gmail.com.
+//
+// Letter case is left to the dictionary's Ignore Case setting, which must
+// be on; the relay offers no block while it is off. Listing recognises
+// these forms and also literal entries written by hand (blocked@spam.test,
+// @spam.test, spam\.test$), so an unblock removes exactly the term that is
+// stored. Other patterns are left alone. A domain is not blocked when the
+// entry would match mail of a domain in ProtectedDomains or of a domain
+// that receives tracked mail.
 package respond
 
 import (
@@ -11,6 +36,7 @@ import (
 	"time"
 
 	"github.com/securex-esa/relay/gateway"
+	"github.com/securex-esa/relay/observables"
 	"github.com/securex-esa/relay/relay"
 	"github.com/securex-esa/relay/relay/store"
 )
@@ -45,7 +71,7 @@ type Options struct {
 	// ForwardDomains lists the domains FORWARD_ADDRESS may belong to.
 	ForwardDomains []string
 	// ProtectedDomains are never offered for blocking, nor are their
-	// subdomains.
+	// subdomains, nor is a parent domain whose entry would match their mail.
 	ProtectedDomains []string
 
 	// MaxRecipients caps the recipients one trigger may touch. Default: 50.
@@ -151,17 +177,26 @@ func (s *Service) forwardAllowed(m *relay.Module) bool {
 	return s.forwardDom[normalizeDomain(addr[at+1:])]
 }
 
-// protected reports whether domain or one of its parents is in
-// ProtectedDomains.
-func (s *Service) protected(domain string) bool {
-	domain = normalizeDomain(domain)
+// protectedMatch returns the protected domain whose mail the block entry
+// of o would match. An address entry matches only that address, so its
+// domain must not be protected or a subdomain of a protected one. A domain
+// entry also matches every subdomain, so no protected domain may lie under
+// it either.
+func (s *Service) protectedMatch(o observables.Observable) (string, bool) {
+	d := normalizeDomain(o.Value)
+	if o.Type == observables.Email {
+		d = domainOf(o.Value)
+	}
 	for _, p := range s.o.ProtectedDomains {
 		p = normalizeDomain(p)
-		if p != "" && (domain == p || strings.HasSuffix(domain, "."+p)) {
-			return true
+		if p == "" {
+			continue
+		}
+		if underDomain(d, p) || (o.Type == observables.Domain && underDomain(p, d)) {
+			return p, true
 		}
 	}
-	return false
+	return "", false
 }
 
 type nopObserver struct{}

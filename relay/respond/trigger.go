@@ -26,9 +26,9 @@ type plan struct {
 	msg gateway.Message
 	// quarantineMID is the spam quarantine's own MID of the message.
 	quarantineMID int64
-	// entry is the dictionary entry of block actions, and dict the
-	// dictionary.
-	entry, dict string
+	// entry is the address or domain of block actions, term the dictionary
+	// term that adds or removes, and dict the dictionary.
+	entry, term, dict string
 	// forward is the one address forward actions send to.
 	forward string
 	// instance names the module instance in the batch description.
@@ -253,9 +253,9 @@ func (s *Service) write(ctx context.Context, p *plan) error {
 		return nil
 	default:
 		if p.spec.unblock {
-			return p.client.RemoveDictionaryEntry(ctx, p.dict, p.entry)
+			return p.client.RemoveDictionaryTerm(ctx, p.dict, p.term)
 		}
-		return p.client.AddDictionaryEntry(ctx, p.dict, p.entry)
+		return p.client.AddDictionaryTerm(ctx, p.dict, p.term)
 	}
 }
 

@@ -277,15 +277,16 @@ func TestTriggerBlockAndUnblock(t *testing.T) {
 	require.Equal(t, "POST", adds[0].Method)
 	require.Equal(t, "/esa/api/v2.0/config/dictionaries/"+dictionary+"/words", adds[0].Path)
 	require.Equal(t, "device_type=esa&mode=cluster", adds[0].RawQuery)
-	require.JSONEq(t, `{"data":{"words":[["account-verify\\.example"]]}}`, string(adds[0].Body))
-	require.Contains(t, e.sim.Dictionary(dictionary), `account-verify\.example`)
+	require.JSONEq(t, `{"data":{"words":[["[@.]account-verify\\.example$"]]}}`, string(adds[0].Body))
+	require.Equal(t, []string{`[@.]account-verify\.example$`}, e.sim.Dictionary(dictionary))
 
 	unblock := findAction(t, e.actions(observables.Domain, phish.SenderDomain), respond.ActionUnblockDomain)
 	requireSuccess(t, e.trigger(request(unblock)))
 	removes := e.requestsTo("config/dictionaries/words")
 	require.Len(t, removes, 2)
 	require.Equal(t, "DELETE", removes[1].Method)
-	require.JSONEq(t, `{"data":{"words":["account-verify\\.example"]}}`, string(removes[1].Body))
+	require.JSONEq(t, `{"data":{"words":["[@.]account-verify\\.example$"]}}`, string(removes[1].Body))
+	require.Empty(t, e.sim.Dictionary(dictionary))
 
 	// Blocking again after the unblock is a new action, not a repeat.
 	requireSuccess(t, e.trigger(request(block)))
@@ -299,7 +300,7 @@ func TestTriggerBlockSender(t *testing.T) {
 	requireSuccess(t, e.trigger(request(block)))
 	adds := e.requestsTo("config/dictionaries/words")
 	require.Len(t, adds, 1)
-	require.JSONEq(t, `{"data":{"words":[["it-support@account-verify\\.example"]]}}`, string(adds[0].Body))
+	require.JSONEq(t, `{"data":{"words":[["^it-support@account-verify\\.example$"]]}}`, string(adds[0].Body))
 }
 
 func TestTriggerBlockRefusesProtectedAndRecipientDomains(t *testing.T) {
