@@ -2,11 +2,14 @@ package respond
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/securex-esa/relay/gateway"
 	"github.com/securex-esa/relay/observables"
@@ -53,7 +56,48 @@ func (s *Service) messagesFor(ctx context.Context, c *gateway.Client, m *relay.M
 	if err != nil {
 		return nil, err
 	}
-	return matchingMessages(res.Messages, o), nil
+	msgs := res.Messages
+	if o.Type == observables.MessageID {
+		if msgs, err = fillMessageIDs(ctx, c, msgs); err != nil {
+			return nil, err
+		}
+	}
+	return matchingMessages(msgs, o), nil
+}
+
+// detailConcurrency bounds the detail calls one lookup makes at a time.
+const detailConcurrency = 4
+
+// fillMessageIDs reads the Message-ID of each hit whose search item carries
+// none, as in the 12.x record format, from its details (midHeader). A hit
+// whose details name no Message-ID keeps none, so matchingMessages drops it
+// rather than trusting the search filter.
+func fillMessageIDs(ctx context.Context, c *gateway.Client, msgs []gateway.Message) ([]gateway.Message, error) {
+	out := slices.Clone(msgs)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(detailConcurrency)
+	for i := range out {
+		msg := &out[i]
+		if msg.Rejected || len(msg.MIDs) == 0 || msg.Serial == "" || msg.MessageID != "" || len(msg.MessageIDByMID) > 0 {
+			continue
+		}
+		g.Go(func() error {
+			d, err := c.Details(gctx, msg.Serial, msg.MIDs)
+			var ge *gateway.Error
+			if errors.As(err, &ge) && ge.Kind == gateway.KindNotFound {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			msg.MessageID = d.Message.MessageID
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // matchingMessages keeps the hits that really carry the observable: the

@@ -1,0 +1,61 @@
+package respond_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/securex-esa/relay/gateway/sim"
+	"github.com/securex-esa/relay/observables"
+	"github.com/securex-esa/relay/relay/respond"
+)
+
+// esa2Campaign returns the campaign message on esa2, whose search items
+// use the 12.x record format and carry no Message-ID.
+func esa2Campaign(t *testing.T, s *sim.Server) sim.Story {
+	t.Helper()
+	for _, st := range s.Stories().Campaign {
+		if st.Host == "esa2.mail.example.com" {
+			return st
+		}
+	}
+	require.FailNow(t, "no campaign message on esa2")
+	return sim.Story{}
+}
+
+func TestActionsMessageIDOnTwelveXAppliance(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	msg := esa2Campaign(t, e.sim)
+
+	list := e.actions(observables.MessageID, msg.MessageID)
+
+	require.ElementsMatch(t, remediationIDs, actionIDs(list))
+	del := findAction(t, list, respond.ActionRemediateDelete)
+	require.Equal(t, msg.Serial, del.QueryParams["serial"])
+	require.Equal(t, formatMIDs(msg.MIDs), del.QueryParams["mids"])
+	require.Positive(t, e.sim.Count("message-tracking/details"), "the Message-ID is confirmed from the details")
+}
+
+func TestTriggerMessageIDOnTwelveXAppliance(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	msg := esa2Campaign(t, e.sim)
+	a := findAction(t, e.actions(observables.MessageID, msg.MessageID), respond.ActionRemediateDelete)
+
+	requireSuccess(t, e.trigger(request(a)))
+
+	reqs := e.requestsTo("remediation")
+	require.Len(t, reqs, 1)
+	var body remediationBody
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &body))
+	require.Len(t, body.Data.Messages, 1)
+	require.Equal(t, msg.MessageID, body.Data.Messages[0].MessageID)
+	require.Equal(t, msg.Serial, body.Data.Messages[0].Serial)
+	require.ElementsMatch(t, msg.Recipients, body.Data.Messages[0].Recipients)
+}
+
+func TestActionsUnknownMessageIDOffersNothing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+
+	require.Empty(t, e.actions(observables.MessageID, "<no-such-message@nowhere.example>"))
+}
