@@ -130,14 +130,22 @@ func excludedFromBreaker(err error) bool {
 	return false
 }
 
-// retryable reports errors after which a read is sent once more.
+// retryable reports transient errors, after which a call that may be
+// repeated is sent once more. Of the internal errors only a 500 counts: an
+// unexpected status such as 501 would fail the same way again.
 func retryable(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
-	switch kindOf(err) {
+	var ge *Error
+	if !errors.As(err, &ge) {
+		return false
+	}
+	switch ge.Kind {
 	case KindUnavailable, KindConnection, KindTimeout:
 		return true
+	case KindInternal:
+		return ge.Status == http.StatusInternalServerError
 	}
 	return false
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,7 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// retryDelay is the pause before the single retry of a failed read.
+// retryDelay is the pause before the single retry of a failed call.
 const retryDelay = 200 * time.Millisecond
 
 // Client calls one appliance with one credential set. It is safe for
@@ -105,14 +106,21 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	return nil
 }
 
-// call sends r through the breaker and, for reads, once more after a
-// transient failure.
+// call sends r through the breaker and, when that is safe, once more after
+// a transient failure.
 func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
-	body, err := c.attempt(ctx, r)
-	if err == nil || r.write || !retryable(err) || ctx.Err() != nil {
+	return c.withRetry(ctx, r, func() ([]byte, error) { return c.attempt(ctx, r) })
+}
+
+// withRetry runs try, and after a transient failure that r may repeat it
+// pauses for retryDelay and runs try once more. Each try passes the breaker
+// on its own, so both count there.
+func (c *Client) withRetry(ctx context.Context, r request, try func() ([]byte, error)) ([]byte, error) {
+	body, err := try()
+	if err == nil || !retryable(err) || !repeatable(r, err) || ctx.Err() != nil {
 		return body, err
 	}
-	c.log.Warn("retrying gateway read", "op", r.op, "err", err)
+	c.log.Warn("retrying gateway call", "op", r.op, "err", err)
 	t := time.NewTimer(retryDelay)
 	defer t.Stop()
 	select {
@@ -120,7 +128,19 @@ func (c *Client) call(ctx context.Context, r request) ([]byte, error) {
 		return nil, err
 	case <-t.C:
 	}
-	return c.attempt(ctx, r)
+	return try()
+}
+
+// repeatable reports whether r may be sent again after err. GET reads
+// change nothing. A write (remediation, dictionary, quarantine) is
+// repeated only when the login before it failed, because then the
+// gateway never acted on the write itself.
+func repeatable(r request, err error) bool {
+	if !r.write && r.method == http.MethodGet {
+		return true
+	}
+	var ge *Error
+	return errors.As(err, &ge) && ge.Op == "login"
 }
 
 // attempt sends r once (with one re-login on 401) if the breaker allows it.

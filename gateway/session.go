@@ -27,14 +27,19 @@ type loginAnswer struct {
 	} `json:"data"`
 }
 
-// Login opens a session now; other calls log in on first use anyway.
+// Login opens a session now; other calls log in on first use anyway. A
+// login that fails transiently is tried once more.
 func (c *Client) Login(ctx context.Context) error {
-	done, err := c.breaker.Allow()
-	if err != nil {
-		return c.openError("login")
-	}
-	_, err = c.authorize(ctx)
-	done(err)
+	r := request{op: "login", method: http.MethodPost, path: "/login"}
+	_, err := c.withRetry(ctx, r, func() ([]byte, error) {
+		done, err := c.breaker.Allow()
+		if err != nil {
+			return nil, c.openError("login")
+		}
+		_, err = c.authorize(ctx)
+		done(err)
+		return nil, err
+	})
 	return err
 }
 

@@ -53,3 +53,48 @@ func TestFromGatewayUnclassified(t *testing.T) {
 	require.Equal(t, CodeUnknown, e.Code)
 	require.NotContains(t, e.Message, "boom")
 }
+
+func TestFromGatewayNextStep(t *testing.T) {
+	retryAt := time.Date(2024, 1, 1, 0, 0, 30, 0, time.UTC)
+	cases := []struct {
+		name string
+		err  *gateway.Error
+		code string
+		want string
+	}{
+		{"permission", &gateway.Error{Kind: gateway.KindPermission, Status: 403, Message: "the API account lacks the privilege for this call"},
+			CodePermission, "Grant it to the account's user role on the appliance"},
+		{"rate limited", &gateway.Error{Kind: gateway.KindRateLimited, Status: 429},
+			CodeTooManyRequests, "Try again later, or send fewer observables at once."},
+		{"internal error", &gateway.Error{Kind: gateway.KindInternal, Status: 500, Op: "message-tracking/messages"},
+			CodeInternal, "reported an internal error on message-tracking/messages. Try again; if it persists, check the appliance's API service and its logs."},
+		{"unexpected status", &gateway.Error{Kind: gateway.KindInternal, Status: 501, Op: "login"},
+			CodeInternal, "returned unexpected HTTP status 501 for login. Check that GATEWAY_URL points at the appliance's AsyncOS API."},
+		{"unavailable", &gateway.Error{Kind: gateway.KindUnavailable, Status: 503},
+			CodeServiceUnavailable, "Try again later; if it persists, check that the appliance's API service is running."},
+		{"breaker open", &gateway.Error{Kind: gateway.KindUnavailable, RetryAt: retryAt},
+			CodeServiceUnavailable, "calls to it are paused until 2024-01-01T00:00:30Z. Try again after that"},
+		{"timeout", &gateway.Error{Kind: gateway.KindTimeout, Op: "login"},
+			CodeServiceUnavailable, "timed out (login). Try again; if it persists, check the appliance's load and the network path."},
+		{"connection", &gateway.Error{Kind: gateway.KindConnection},
+			CodeConnection, "Check GATEWAY_URL and the network path."},
+		{"tls", &gateway.Error{Kind: gateway.KindTLS},
+			CodeUnknown, "Set GATEWAY_CA_PEM for a private CA."},
+		{"blocked", &gateway.Error{Kind: gateway.KindBlocked},
+			CodeAuthorization, "Add its host to RELAY_GATEWAY_HOSTS."},
+		{"budget", &gateway.Error{Kind: gateway.KindBudget, Message: "the request's budget of gateway calls is spent"},
+			CodeUnknown, "Send fewer observables at once, or raise RELAY_REQUEST_CALL_BUDGET."},
+		{"unknown", &gateway.Error{Kind: gateway.KindUnknown, Message: "the gateway answered with invalid JSON"},
+			CodeUnknown, "invalid JSON. If it persists, check that GATEWAY_URL points at the appliance's AsyncOS API."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.err.Gateway = testGateway
+			e := FromGateway(tc.err)
+			require.Equal(t, Fatal, e.Type)
+			require.Equal(t, tc.code, e.Code)
+			require.Contains(t, e.Message, testGateway)
+			require.Contains(t, e.Message, tc.want)
+		})
+	}
+}
