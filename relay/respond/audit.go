@@ -24,6 +24,9 @@ const (
 	OutcomeRefused   = "refused"
 	OutcomeAlready   = "already requested"
 	OutcomeResult    = "result"
+	// OutcomeCanceled is a trigger whose client canceled the request
+	// before it finished.
+	OutcomeCanceled = "canceled"
 )
 
 // AuditEntry is one line of the audit trail. A trigger that passes its

@@ -43,6 +43,13 @@ type plan struct {
 	noop string
 }
 
+// writeError is a failure of the gateway write itself, which may have
+// reached the gateway before it failed.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
 // refusal is the reason a trigger was rejected before anything was written.
 type refusal struct {
 	code, message string
@@ -144,6 +151,9 @@ func (s *Service) run(ctx context.Context, p *plan, e *AuditEntry) relay.Trigger
 	requested := *e
 	requested.Outcome = OutcomeRequested
 	if err := s.writeAudit(ctx, requested); err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return s.finish(ctx, e, err)
+		}
 		s.log.ErrorContext(ctx, "audit write failed; trigger not run", "trigger_id", e.TriggerID, "err", err)
 		return s.result(e.Action, OutcomeFailure, relay.NewFatal(s.storeCode(), "The audit trail cannot be written, so the action was not run. Try again later."))
 	}
@@ -180,7 +190,7 @@ func (s *Service) execute(ctx context.Context, p *plan, c *claim) error {
 	if err := s.write(ctx, p); err != nil {
 		// A remediation submit that failed may still have reached the
 		// gateway, so the next attempt reconciles before it resubmits.
-		return s.fail(ctx, c, p.spec.kind == kindRemediate, err)
+		return s.fail(ctx, c, p.spec.kind == kindRemediate, &writeError{err: err})
 	}
 	return s.advanceDone(ctx, c)
 }
@@ -304,6 +314,11 @@ func (s *Service) finish(ctx context.Context, e *AuditEntry, err error) relay.Tr
 	case errors.As(err, &ref):
 		outcome = OutcomeRefused
 		answer = s.failure(relay.NewFatal(ref.code, ref.message))
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The client hung up, which cancels every call still running; the
+		// gateway did not fail.
+		outcome = OutcomeCanceled
+		answer = s.failure(relay.NewFatal(relay.CodeUnknown, canceledMessage(err)))
 	case errors.Is(err, errLostClaim):
 		outcome = OutcomeAlready
 		answer = relay.TriggerResult{Status: relay.StatusSuccess, Errors: []*relay.Error{relay.NewWarning(relay.CodeAlreadyRequested, "The action is being run by another request.")}}
@@ -328,6 +343,15 @@ func (s *Service) finish(ctx context.Context, e *AuditEntry, err error) relay.Tr
 	}
 	s.o.Observer.Trigger(e.Action, observerOutcome(outcome))
 	return answer
+}
+
+func canceledMessage(err error) string {
+	var we *writeError
+	if errors.As(err, &we) {
+		return "The client canceled the request while the action was being sent to the gateway, so it may or may not have run. " +
+			"Trigger it again: the relay checks the gateway before it sends anything twice."
+	}
+	return "The client canceled the request, so the action was not run; nothing was sent to the gateway."
 }
 
 func (s *Service) failure(err *relay.Error) relay.TriggerResult {
