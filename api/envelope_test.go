@@ -11,7 +11,9 @@ import (
 
 type selfEncoded struct{}
 
-func (selfEncoded) MarshalJSON() ([]byte, error) { return []byte(`{"verdicts":{"count":0,"docs":[]}}`), nil }
+func (selfEncoded) MarshalJSON() ([]byte, error) {
+	return []byte(`{"verdicts":{"count":0,"docs":[]}}`), nil
+}
 
 type pointerEncoded struct{ N int }
 
