@@ -82,7 +82,9 @@ func TestMetricsScrape(t *testing.T) {
 	m.ObserveCall("127.0.0.1:6443", "message-tracking/messages", "ok", 20*time.Millisecond)
 	m.ObserveCall("sma.example.com:6443", "login", "KindAuth", time.Millisecond)
 	m.ObserveCall("tenant-secret.example.net", "login", "ok", time.Millisecond)
-	m.ObserveBreaker("127.0.0.1:6443", "open")
+	m.CountBreakers("127.0.0.1:6443", "closed", 1)
+	m.CountBreakers("127.0.0.1:6443", "closed", -1)
+	m.CountBreakers("127.0.0.1:6443", "open", 1)
 	m.CacheLookups(2, 1)
 	m.Trigger("esa-remediate-delete", "success")
 	m.Trigger("x\n{evil}", "failure")
@@ -106,8 +108,9 @@ func TestMetricsScrape(t *testing.T) {
 		`relay_gateway_calls_total{endpoint="login",host="sma.example.com",result="KindAuth"} 1`,
 		`relay_gateway_calls_total{endpoint="login",host="other",result="ok"} 1`,
 		`relay_gateway_call_duration_seconds_count{endpoint="login",host="other"} 1`,
-		`relay_gateway_breaker_state{host="127.0.0.1:6443",state="open"} 1`,
-		`relay_gateway_breaker_state{host="127.0.0.1:6443",state="closed"} 0`,
+		`relay_gateway_breakers{host="127.0.0.1:6443",state="open"} 1`,
+		`relay_gateway_breakers{host="127.0.0.1:6443",state="closed"} 0`,
+		`relay_gateway_breakers{host="127.0.0.1:6443",state="half-open"} 0`,
 		`relay_cache_lookups_total{result="hit"} 2`,
 		`relay_cache_lookups_total{result="miss"} 1`,
 		`relay_triggers_total{action="esa-remediate-delete",outcome="success"} 1`,

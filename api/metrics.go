@@ -25,7 +25,7 @@ const otherLabel = "other"
 // maxActionLabels bounds the distinct trigger action labels.
 const maxActionLabels = 64
 
-// breakerStates are the circuit breaker states reported as a gauge.
+// breakerStates are the circuit breaker states counted per host.
 var breakerStates = []string{"closed", "half-open", "open"}
 
 // Metrics are the relay's Prometheus metrics. It receives gateway and use
@@ -38,7 +38,7 @@ type Metrics struct {
 	requestDuration *prometheus.HistogramVec
 	gatewayCalls    *prometheus.CounterVec
 	gatewayDuration *prometheus.HistogramVec
-	breaker         *prometheus.GaugeVec
+	breakers        *prometheus.GaugeVec
 	cacheLookups    *prometheus.CounterVec
 	triggers        *prometheus.CounterVec
 	storeUp         prometheus.Gauge
@@ -49,8 +49,9 @@ type Metrics struct {
 }
 
 var (
-	_ gateway.Observer = (*Metrics)(nil)
-	_ relay.Observer   = (*Metrics)(nil)
+	_ gateway.Observer       = (*Metrics)(nil)
+	_ gateway.BreakerCounter = (*Metrics)(nil)
+	_ relay.Observer         = (*Metrics)(nil)
 )
 
 // MetricsOptions configures NewMetrics.
@@ -98,8 +99,9 @@ func (m *Metrics) register(version string) {
 		Name: "relay_gateway_call_duration_seconds", Help: "Gateway API call latency by allow-listed host and endpoint.",
 		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"host", "endpoint"})
-	m.breaker = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "relay_gateway_breaker_state", Help: "1 for the circuit breaker state a gateway host last reported, 0 for the others.",
+	m.breakers = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "relay_gateway_breakers",
+		Help: "Gateway circuit breakers, one per credential set, by allow-listed host and state.",
 	}, []string{"host", "state"})
 	m.cacheLookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "relay_cache_lookups_total", Help: "Verdict cache lookups by result (hit or miss).",
@@ -118,7 +120,7 @@ func (m *Metrics) register(version string) {
 	})
 	info.Set(1)
 	m.registry.MustRegister(m.requests, m.requestDuration, m.gatewayCalls, m.gatewayDuration,
-		m.breaker, m.cacheLookups, m.triggers, m.storeUp, m.ready, info)
+		m.breakers, m.cacheLookups, m.triggers, m.storeUp, m.ready, info)
 }
 
 // Registry returns the registry, so other packages can add collectors.
@@ -132,16 +134,20 @@ func (m *Metrics) ObserveCall(host, op, result string, d time.Duration) {
 	m.gatewayDuration.WithLabelValues(h, op).Observe(d.Seconds())
 }
 
-// ObserveBreaker records a breaker state change of a gateway host.
-func (m *Metrics) ObserveBreaker(host, state string) {
+// ObserveBreaker does nothing: the breaker gauge is kept by CountBreakers,
+// which also learns of new and evicted clients. It remains to satisfy
+// gateway.Observer.
+func (m *Metrics) ObserveBreaker(string, string) {}
+
+// CountBreakers adds delta to the number of breakers of host in state. The
+// first count of a host creates all its states, so each reads 0 rather
+// than missing.
+func (m *Metrics) CountBreakers(host, state string, delta int) {
 	h := m.hostLabel(host)
 	for _, s := range breakerStates {
-		v := 0.0
-		if s == state {
-			v = 1
-		}
-		m.breaker.WithLabelValues(h, s).Set(v)
+		m.breakers.WithLabelValues(h, s)
 	}
+	m.breakers.WithLabelValues(h, boundedLabel(state)).Add(float64(delta))
 }
 
 // CacheLookups counts verdict cache hits and misses.

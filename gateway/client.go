@@ -37,7 +37,12 @@ type Client struct {
 	token    string // JWT of the current session; "" before login
 	basic    bool   // the appliance has no login endpoint, so Basic is used
 	openedAt time.Time
-	logins   singleflight.Group
+	// breakerState is the breaker state last counted for BreakerCounter.
+	breakerState string
+	// evicted is set once the pool dropped the client, so its breaker no
+	// longer counts.
+	evicted bool
+	logins  singleflight.Group
 }
 
 func newClient(p *Pool, cfg Config, passwordKey [32]byte) (*Client, error) {
@@ -73,6 +78,8 @@ func newClient(p *Pool, cfg Config, passwordKey [32]byte) (*Client, error) {
 		IsExcluded:    excludedFromBreaker,
 		OnStateChange: c.breakerChanged,
 	})
+	c.breakerState = gobreaker.StateClosed.String()
+	c.countBreaker(c.breakerState, 1)
 	return c, nil
 }
 
@@ -320,16 +327,43 @@ func causeText(e *Error) string {
 // breakerChanged logs a breaker transition and reports it. gobreaker calls
 // it with its lock held, so it must not call the breaker.
 func (c *Client) breakerChanged(_ string, from, to gobreaker.State) {
+	c.mu.Lock()
 	if to == gobreaker.StateOpen {
-		c.mu.Lock()
 		c.openedAt = c.pool.opts.Now()
-		c.mu.Unlock()
+	}
+	if !c.evicted {
+		c.countBreaker(c.breakerState, -1)
+		c.countBreaker(to.String(), 1)
+	}
+	c.breakerState = to.String()
+	c.mu.Unlock()
+
+	if to == gobreaker.StateOpen {
 		c.log.Warn("gateway breaker opened", "from", from.String(), "open_for", c.pool.opts.BreakerOpenFor)
 	} else {
 		c.log.Info("gateway breaker changed", "from", from.String(), "to", to.String())
 	}
 	if o := c.pool.opts.Observer; o != nil {
 		o.ObserveBreaker(c.host, to.String())
+	}
+}
+
+// retire stops counting the client's breaker once the pool evicted it.
+func (c *Client) retire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.evicted {
+		c.evicted = true
+		c.countBreaker(c.breakerState, -1)
+	}
+	c.http.CloseIdleConnections()
+}
+
+// countBreaker passes a change in the number of breakers in state to the
+// observer when it counts them.
+func (c *Client) countBreaker(state string, delta int) {
+	if counter, ok := c.pool.opts.Observer.(BreakerCounter); ok {
+		counter.CountBreakers(c.host, state, delta)
 	}
 }
 

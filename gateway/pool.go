@@ -115,6 +115,14 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	}
 }
 
+// BreakerCounter is implemented by an Observer that keeps the number of
+// circuit breakers per host and state. The pool counts each new client's
+// breaker as closed, moves it on every transition and removes it when it
+// evicts the client, so a host's counts cover all its credential sets.
+type BreakerCounter interface {
+	CountBreakers(host, state string, delta int)
+}
+
 // Pool holds one Client per credential set, keyed by an HMAC of every
 // field of the Config, so two tenants never share a session or a breaker.
 type Pool struct {
@@ -173,7 +181,7 @@ func (p *Pool) Client(cfg Config) (*Client, error) {
 		p.lru.Remove(oldest)
 		entry := oldest.Value.(*poolEntry)
 		delete(p.clients, entry.key)
-		entry.client.http.CloseIdleConnections()
+		entry.client.retire()
 	}
 	return c, nil
 }

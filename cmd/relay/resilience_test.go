@@ -215,7 +215,7 @@ func (e *resEnv) metric(t *testing.T, pattern string) float64 {
 
 func (e *resEnv) breakerState(t *testing.T, state string) float64 {
 	t.Helper()
-	return e.metric(t, `relay_gateway_breaker_state\{host="[^"]*",state="`+state+`"\}`)
+	return e.metric(t, `relay_gateway_breakers\{host="[^"]*",state="`+state+`"\}`)
 }
 
 // resEventually polls cond until it holds or the guard passes.
