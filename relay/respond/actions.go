@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/securex-esa/relay/gateway"
 	"github.com/securex-esa/relay/observables"
@@ -23,51 +26,89 @@ type Action struct {
 
 const product = "Cisco Secure Email"
 
+// listConcurrency bounds the observables, and per observable the gateways,
+// that one Actions call looks up at a time.
+const listConcurrency = 4
+
 // Actions lists, per observable, the actions that apply to it now. Gateway
 // failures become warnings, so that one unreachable appliance does not
-// hide the actions of the others.
+// hide the actions of the others. Observables, and the gateways of each,
+// are looked up in parallel.
 func (s *Service) Actions(ctx context.Context, m *relay.Module, obs []observables.Observable) (any, []*relay.Error) {
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	defer cancel()
 
-	l := &lister{s: s, m: m, tenant: relay.Tenant(s.o.StateKey, m), privs: map[string][]string{}}
-	actions := []Action{}
-	for _, o := range obs {
+	l := &lister{s: s, m: m, tenant: relay.Tenant(s.o.StateKey, m),
+		privs: map[string]*memo[[]string]{}, seen: map[string]bool{}}
+	lists := make([][]Action, len(obs))
+	var g errgroup.Group
+	g.SetLimit(listConcurrency)
+	for i, o := range obs {
 		n, err := observables.Normalize(o)
 		if err != nil {
 			continue
 		}
-		switch n.Type {
-		case observables.CiscoMID, observables.MessageID:
-			actions = append(actions, l.messageActions(ctx, n)...)
-		case observables.Email, observables.Domain:
-			actions = append(actions, l.blockActions(ctx, n)...)
-		}
+		g.Go(func() error {
+			switch n.Type {
+			case observables.CiscoMID, observables.MessageID:
+				lists[i] = l.messageActions(ctx, n)
+			case observables.Email, observables.Domain:
+				lists[i] = l.blockActions(ctx, n)
+			}
+			return nil
+		})
 	}
-	return actions, l.errs
+	_ = g.Wait() // failures become warnings through l.warn
+
+	actions := []Action{}
+	for _, list := range lists {
+		actions = append(actions, list...)
+	}
+	return actions, l.errors()
+}
+
+// memo is the result of a call that one Actions call makes once, whichever
+// of its goroutines needs it first.
+type memo[T any] struct {
+	once sync.Once
+	val  T
+	err  error
+}
+
+func (m *memo[T]) get(call func() (T, error)) (T, error) {
+	m.once.Do(func() { m.val, m.err = call() })
+	return m.val, m.err
 }
 
 // lister holds what one Actions call learnt, so that each gateway's
-// privileges are read once.
+// privileges and the block dictionary are read once.
 type lister struct {
 	s      *Service
 	m      *relay.Module
 	tenant string
-	privs  map[string][]string
-	errs   []*relay.Error
-	seen   map[string]bool
+	dict   memo[*gateway.Dictionary]
+
+	mu    sync.Mutex
+	privs map[string]*memo[[]string]
+	errs  []*relay.Error
+	seen  map[string]bool
 }
 
 func (l *lister) warn(err error) {
 	e := warningOf(err)
-	if l.seen == nil {
-		l.seen = map[string]bool{}
-	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.seen[e.Message] {
 		return
 	}
 	l.seen[e.Message] = true
 	l.errs = append(l.errs, relay.NewWarning(e.Code, e.Message))
+}
+
+func (l *lister) errors() []*relay.Error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.errs
 }
 
 // warningOf turns a refusal into its own error and a gateway failure into
@@ -80,18 +121,26 @@ func warningOf(err error) *relay.Error {
 	return relay.FromGateway(err)
 }
 
+// privileges reads the account's privileges on a gateway once per Actions
+// call; the first failure is warned about once.
 func (l *lister) privileges(ctx context.Context, c *gateway.Client, cfg gateway.Config) ([]string, bool) {
-	if p, ok := l.privs[cfg.BaseURL]; ok {
-		return p, p != nil
+	l.mu.Lock()
+	m := l.privs[cfg.BaseURL]
+	if m == nil {
+		m = &memo[[]string]{}
+		l.privs[cfg.BaseURL] = m
 	}
-	p, err := c.Privileges(ctx)
-	if err != nil {
+	l.mu.Unlock()
+
+	first := false
+	p, err := m.get(func() ([]string, error) {
+		first = true
+		return c.Privileges(ctx)
+	})
+	if err != nil && first {
 		l.warn(err)
-		l.privs[cfg.BaseURL] = nil
-		return nil, false
 	}
-	l.privs[cfg.BaseURL] = p
-	return p, true
+	return p, err == nil
 }
 
 func (l *lister) client(cfg gateway.Config) (*gateway.Client, bool) {
@@ -103,25 +152,43 @@ func (l *lister) client(cfg gateway.Config) (*gateway.Client, bool) {
 	return c, true
 }
 
+// messageActions searches every gateway in parallel.
 func (l *lister) messageActions(ctx context.Context, o observables.Observable) []Action {
+	lists := make([][]Action, len(l.m.Gateways))
+	var g errgroup.Group
+	g.SetLimit(listConcurrency)
+	for i, cfg := range l.m.Gateways {
+		g.Go(func() error {
+			lists[i] = l.gatewayMessageActions(ctx, cfg, o)
+			return nil
+		})
+	}
+	_ = g.Wait() // failures become warnings through l.warn
+
 	var out []Action
-	for _, cfg := range l.m.Gateways {
-		c, ok := l.client(cfg)
-		if !ok {
-			continue
-		}
-		privs, ok := l.privileges(ctx, c, cfg)
-		if !ok || !slices.Contains(privs, PrivTracking) {
-			continue
-		}
-		msgs, err := l.s.messagesFor(ctx, c, l.m, o)
-		if err != nil {
-			l.warn(err)
-			continue
-		}
-		for _, msg := range groupMessages(msgs) {
-			out = append(out, l.actionsForMessage(ctx, c, cfg, privs, o, msg)...)
-		}
+	for _, list := range lists {
+		out = append(out, list...)
+	}
+	return out
+}
+
+func (l *lister) gatewayMessageActions(ctx context.Context, cfg gateway.Config, o observables.Observable) []Action {
+	c, ok := l.client(cfg)
+	if !ok {
+		return nil
+	}
+	privs, ok := l.privileges(ctx, c, cfg)
+	if !ok || !slices.Contains(privs, PrivTracking) {
+		return nil
+	}
+	msgs, err := l.s.messagesFor(ctx, c, l.m, o)
+	if err != nil {
+		l.warn(err)
+		return nil
+	}
+	var out []Action
+	for _, msg := range groupMessages(msgs) {
+		out = append(out, l.actionsForMessage(ctx, c, cfg, privs, o, msg)...)
 	}
 	return out
 }
@@ -229,11 +296,24 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 	if !ok {
 		return nil
 	}
+	// The privileges and the dictionary are read in parallel. A dictionary
+	// read that failed for want of the privilege is not warned about,
+	// because the missing privilege already explains it.
+	var (
+		wg   sync.WaitGroup
+		dict *gateway.Dictionary
+		err  error
+	)
+	wg.Go(func() {
+		dict, err = l.dict.get(func() (*gateway.Dictionary, error) {
+			return l.s.readDictionary(ctx, c, *esa, l.m.BlockDictionary)
+		})
+	})
 	privs, ok := l.privileges(ctx, c, *esa)
+	wg.Wait()
 	if !ok || !slices.Contains(privs, PrivDictionaries) {
 		return nil
 	}
-	dict, err := l.s.readDictionary(ctx, c, *esa, l.m.BlockDictionary)
 	if err != nil {
 		l.warn(err)
 		return nil
@@ -363,41 +443,73 @@ func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observabl
 	}
 	subdomains := o.Type == observables.Domain
 
-	n := 0
-	for _, cfg := range m.Gateways {
+	clients := make([]*gateway.Client, len(m.Gateways))
+	for i, cfg := range m.Gateways {
 		c, err := s.o.Pool.Client(cfg)
 		if err != nil {
 			return 0, err
 		}
-		res, err := c.Search(ctx, q)
-		if err != nil {
-			return 0, err
+		clients[i] = c
+	}
+
+	// First the messages it sent, on every gateway at once.
+	counts := make([]int, len(clients))
+	conflict := false
+	var mu sync.Mutex
+	err := searchEach(ctx, clients, []gateway.Query{q}, func(i int, msg gateway.Message) {
+		if !sentBy(msg, o) {
+			return
 		}
-		for _, msg := range res.Messages {
-			if !sentBy(msg, o) {
-				continue
-			}
-			if hasRecipientIn(msg, domain, subdomains) {
-				return 0, nil
-			}
-			n++
+		mu.Lock()
+		defer mu.Unlock()
+		if hasRecipientIn(msg, domain, subdomains) {
+			conflict = true
 		}
-		if n == 0 {
-			continue
+		counts[i]++
+	})
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	if err != nil || conflict || n == 0 {
+		return 0, err
+	}
+
+	// Then any mail to the domain, on every gateway at once.
+	err = searchEach(ctx, clients, recipientQueries, func(_ int, msg gateway.Message) {
+		if hasRecipientIn(msg, domain, subdomains) {
+			mu.Lock()
+			conflict = true
+			mu.Unlock()
 		}
-		for _, rq := range recipientQueries {
-			res, err = c.Search(ctx, rq)
-			if err != nil {
-				return 0, err
-			}
-			for _, msg := range res.Messages {
-				if hasRecipientIn(msg, domain, subdomains) {
-					return 0, nil
-				}
-			}
-		}
+	})
+	if err != nil || conflict {
+		return 0, err
 	}
 	return n, nil
+}
+
+// searchEach runs every query on every client in parallel and hands each
+// hit to visit with the index of its client, which visit may be called
+// from several goroutines at once.
+func searchEach(ctx context.Context, clients []*gateway.Client, queries []gateway.Query, visit func(int, gateway.Message)) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(listConcurrency)
+	for i, c := range clients {
+		for _, q := range queries {
+			g.Go(func() error {
+				res, err := c.Search(gctx, q)
+				if err != nil {
+					return err
+				}
+				for _, msg := range res.Messages {
+					visit(i, msg)
+				}
+				return nil
+			})
+		}
+	}
+	return g.Wait()
 }
 
 // hasRecipientIn reports whether a recipient of msg is in domain, or in

@@ -2,12 +2,25 @@ package respond
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/securex-esa/relay/gateway"
 	"github.com/securex-esa/relay/relay"
+)
+
+// healthConcurrency bounds the appliances /health checks at a time.
+const healthConcurrency = 4
+
+// Roles an appliance plays for the module, as /health names them.
+const (
+	roleTracking   = "message tracking gateway (GATEWAY_URL)"
+	roleDictionary = "dictionary gateway (ESA_CONFIG_URL)"
 )
 
 // need is a privilege an offered action depends on.
@@ -15,19 +28,50 @@ type need struct {
 	privilege, purpose string
 }
 
-// Health logs in to every configured gateway and reads the account's
-// privileges. A failed gateway gives a fatal error with the gateway error
-// code; a missing privilege gives a warning naming the actions it disables.
+// applianceCheck is what /health checks on one appliance and account,
+// which may serve as a message tracking gateway, as the dictionary
+// gateway, or as both.
+type applianceCheck struct {
+	// cfg logs in and reads the privileges; esa reads the dictionary.
+	cfg   gateway.Config
+	esa   *gateway.Config
+	roles []string
+	needs []need
+	// dict is the block dictionary to look up, empty when the appliance
+	// is not the dictionary gateway.
+	dict string
+}
+
+// Health logs in to every configured appliance once, and in parallel reads
+// the account's privileges and the block dictionary. A failed appliance
+// gives one fatal error naming its roles, and so does a missing block
+// dictionary. A missing privilege or a case-sensitive dictionary gives a
+// warning naming the actions it disables.
 func (s *Service) Health(ctx context.Context, m *relay.Module) []*relay.Error {
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	defer cancel()
 
-	var errs []*relay.Error
-	for _, cfg := range m.Gateways {
-		errs = append(errs, s.checkGateway(ctx, cfg, s.gatewayNeeds(m, cfg))...)
+	checks := s.healthChecks(m)
+	results := make([][]*relay.Error, len(checks))
+	var g errgroup.Group
+	g.SetLimit(healthConcurrency)
+	for i, chk := range checks {
+		g.Go(func() error {
+			results[i] = s.checkAppliance(ctx, chk)
+			return nil
+		})
 	}
-	if m.ESAConfig != nil && m.BlockDictionary != "" {
-		errs = append(errs, s.checkGateway(ctx, *m.ESAConfig, []need{{PrivDictionaries, "block actions"}})...)
+	_ = g.Wait() // the checks report through results and never fail
+
+	var errs []*relay.Error
+	seen := map[string]bool{}
+	for _, list := range results {
+		for _, e := range list {
+			if !seen[e.Message] {
+				seen[e.Message] = true
+				errs = append(errs, e)
+			}
+		}
 	}
 	if m.ForwardAddress != "" && !s.forwardAllowed(m) {
 		errs = append(errs, relay.NewWarning(relay.CodeInvalidArgument,
@@ -36,7 +80,47 @@ func (s *Service) Health(ctx context.Context, m *relay.Module) []*relay.Error {
 	return errs
 }
 
-func (s *Service) gatewayNeeds(m *relay.Module, cfg gateway.Config) []need {
+// healthChecks groups the module's gateways by appliance and account, so
+// that an ESA_CONFIG_URL equal to a GATEWAY_URL is checked once.
+func (s *Service) healthChecks(m *relay.Module) []*applianceCheck {
+	var checks []*applianceCheck
+	find := func(cfg gateway.Config) *applianceCheck {
+		for _, chk := range checks {
+			if sameAccount(chk.cfg, cfg) {
+				return chk
+			}
+		}
+		chk := &applianceCheck{cfg: cfg}
+		checks = append(checks, chk)
+		return chk
+	}
+	for _, cfg := range m.Gateways {
+		chk := find(cfg)
+		chk.roles = appendNew(chk.roles, roleTracking)
+		chk.needs = append(chk.needs, gatewayNeeds(cfg)...)
+	}
+	if m.ESAConfig != nil && m.BlockDictionary != "" {
+		esa := *m.ESAConfig
+		chk := find(esa)
+		chk.roles = appendNew(chk.roles, roleDictionary)
+		chk.needs = append(chk.needs, need{PrivDictionaries, "block actions"})
+		chk.esa, chk.dict = &esa, m.BlockDictionary
+	}
+	return checks
+}
+
+func sameAccount(a, b gateway.Config) bool {
+	return a.BaseURL == b.BaseURL && a.User == b.User && a.Password == b.Password && a.CAPEM == b.CAPEM
+}
+
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
+func gatewayNeeds(cfg gateway.Config) []need {
 	needs := []need{{PrivTracking, "message tracking"}, {PrivSpam, "spam quarantine actions"}}
 	if cfg.API == gateway.SMA {
 		needs = append(needs, need{PrivRemediation, "remediation actions"})
@@ -44,28 +128,77 @@ func (s *Service) gatewayNeeds(m *relay.Module, cfg gateway.Config) []need {
 	return needs
 }
 
-func (s *Service) checkGateway(ctx context.Context, cfg gateway.Config, needs []need) []*relay.Error {
-	c, err := s.o.Pool.Client(cfg)
-	if err != nil {
-		return []*relay.Error{relay.FromGateway(err)}
+// checkAppliance logs in and reads the privileges, while the dictionary is
+// read in parallel through the ESA prefix.
+func (s *Service) checkAppliance(ctx context.Context, chk *applianceCheck) []*relay.Error {
+	var (
+		wg      sync.WaitGroup
+		dict    *gateway.Dictionary
+		dictErr error
+	)
+	if chk.dict != "" {
+		wg.Go(func() { dict, dictErr = s.lookupDictionary(ctx, *chk.esa, chk.dict) })
 	}
-	if err := c.Login(ctx); err != nil {
-		return []*relay.Error{relay.FromGateway(err)}
-	}
-	privs, err := c.Privileges(ctx)
+	privs, err := s.loginPrivileges(ctx, chk.cfg)
+	wg.Wait()
 	if err != nil {
-		return []*relay.Error{relay.FromGateway(err)}
+		return []*relay.Error{chk.failure(relay.FromGateway(err))}
 	}
 
+	var errs []*relay.Error
+	if missing := missingNeeds(chk.needs, privs); len(missing) > 0 {
+		errs = append(errs, relay.NewWarning(relay.CodePermission, fmt.Sprintf(
+			"The API account on %s lacks %s; those features are not offered.", chk.cfg.BaseURL, strings.Join(missing, ", "))))
+	}
+	if chk.dict == "" || !slices.Contains(privs, PrivDictionaries) {
+		return errs
+	}
+	var ref *refusal
+	switch {
+	case errors.As(dictErr, &ref):
+		errs = append(errs, relay.NewFatal(ref.code, ref.message))
+	case dictErr != nil:
+		e := relay.FromGateway(dictErr)
+		errs = append(errs, relay.NewFatal(e.Code, roleDictionary+": "+e.Message))
+	case !dict.IgnoreCase:
+		errs = append(errs, relay.NewWarning(relay.CodeInvalidArgument, caseSensitiveMessage(chk.dict, chk.esa.BaseURL)))
+	}
+	return errs
+}
+
+// failure names the appliance's roles in a message about the appliance,
+// because one URL may serve as both.
+func (chk *applianceCheck) failure(e *relay.Error) *relay.Error {
+	roles := strings.Join(chk.roles, " and ")
+	return relay.NewFatal(e.Code, strings.ToUpper(roles[:1])+roles[1:]+": "+e.Message)
+}
+
+func (s *Service) loginPrivileges(ctx context.Context, cfg gateway.Config) ([]string, error) {
+	c, err := s.o.Pool.Client(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(ctx); err != nil {
+		return nil, err
+	}
+	return c.Privileges(ctx)
+}
+
+func (s *Service) lookupDictionary(ctx context.Context, cfg gateway.Config, name string) (*gateway.Dictionary, error) {
+	c, err := s.o.Pool.Client(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.readDictionary(ctx, c, cfg, name)
+}
+
+func missingNeeds(needs []need, privs []string) []string {
 	var missing []string
 	for _, n := range needs {
-		if !slices.Contains(privs, n.privilege) {
-			missing = append(missing, fmt.Sprintf("%s (%s)", n.privilege, n.purpose))
+		text := fmt.Sprintf("%s (%s)", n.privilege, n.purpose)
+		if !slices.Contains(privs, n.privilege) && !slices.Contains(missing, text) {
+			missing = append(missing, text)
 		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return []*relay.Error{relay.NewWarning(relay.CodePermission, fmt.Sprintf(
-		"The API account on %s lacks %s; those features are not offered.", cfg.BaseURL, strings.Join(missing, ", ")))}
+	return missing
 }

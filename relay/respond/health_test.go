@@ -4,11 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/securex-esa/relay/gateway/sim"
+	"github.com/securex-esa/relay/observables"
 	"github.com/securex-esa/relay/relay"
+	"github.com/securex-esa/relay/relay/respond"
 )
 
 func TestHealth(t *testing.T) {
@@ -73,4 +76,122 @@ func TestSecretsStayOutOfLogsAndAudit(t *testing.T) {
 	for _, entry := range e.audit() {
 		require.False(t, strings.Contains(entry.Message, password), "audit message %q", entry.Message)
 	}
+}
+
+func TestHealthBlockDictionary(t *testing.T) {
+	cases := []struct {
+		name     string
+		edit     func(e *env)
+		wantType string
+		wantCode string
+		wantText []string
+	}{
+		{name: "missing dictionary", edit: func(e *env) { e.mod.BlockDictionary = "no_such_dictionary" },
+			wantType: relay.Fatal, wantCode: relay.CodeNotFound,
+			wantText: []string{`"no_such_dictionary"`, "BLOCK_DICTIONARY", "ESA_CONFIG_URL", "Create it on the ESA"}},
+		{name: "case-sensitive dictionary", edit: func(e *env) { e.sim.SetDictionaryIgnoreCase(dictionary, false) },
+			wantType: relay.Warning, wantCode: relay.CodeInvalidArgument,
+			wantText: []string{dictionary, "Ignore Case"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			tc.edit(e)
+
+			errs := e.svc.Health(context.Background(), e.mod)
+
+			require.Len(t, errs, 1, "errors: %+v", errs)
+			require.Equal(t, tc.wantType, errs[0].Type)
+			require.Equal(t, tc.wantCode, errs[0].Code)
+			for _, text := range tc.wantText {
+				require.Contains(t, errs[0].Message, text)
+			}
+		})
+	}
+}
+
+func TestHealthNamesRolesOnce(t *testing.T) {
+	cases := []struct {
+		name      string
+		edit      func(e *env)
+		wantRoles []string
+		notRole   string
+	}{
+		{name: "one URL for both roles", edit: func(e *env) { e.sim.SetFault(sim.Fault{Outage: true}) },
+			wantRoles: []string{"Message tracking gateway (GATEWAY_URL)", "dictionary gateway (ESA_CONFIG_URL)"}},
+		{name: "wrong password on both", edit: func(e *env) {
+			e.mod.Gateways[0].Password = "not-the-password"
+			e.mod.ESAConfig.Password = "not-the-password"
+		}, wantRoles: []string{"Message tracking gateway (GATEWAY_URL) and dictionary gateway (ESA_CONFIG_URL)"}},
+		{name: "only the dictionary account fails", edit: func(e *env) { e.mod.ESAConfig.Password = "not-the-password" },
+			wantRoles: []string{"Dictionary gateway (ESA_CONFIG_URL)"}, notRole: "Message tracking"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			tc.edit(e)
+
+			errs := e.svc.Health(context.Background(), e.mod)
+
+			require.Len(t, errs, 1, "errors: %+v", errs)
+			require.Equal(t, relay.Fatal, errs[0].Type)
+			for _, role := range tc.wantRoles {
+				require.Contains(t, errs[0].Message, role)
+			}
+			if tc.notRole != "" {
+				require.NotContains(t, errs[0].Message, tc.notRole)
+			}
+			require.NotContains(t, errs[0].Message, "not-the-password")
+		})
+	}
+}
+
+// TestHealthCallsRunInParallel gives every gateway call a delay that fits
+// the call timeout twice but not four times: login, privileges, and the
+// dictionary read with its own login.
+func TestHealthCallsRunInParallel(t *testing.T) {
+	const delay = time.Second
+	e := newEnv(t, envOptions{respond: respond.Options{CallTimeout: 3 * delay}})
+	e.sim.SetFault(sim.Fault{Latency: delay})
+
+	require.Empty(t, e.svc.Health(context.Background(), e.mod))
+	require.Equal(t, 1, e.sim.Count("login/privileges"))
+	require.Equal(t, 1, e.sim.Count("config/dictionaries"))
+}
+
+func TestActionsMissingDictionaryNamesFix(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.mod.BlockDictionary = "no_such_dictionary"
+	phish := e.sim.Stories().Phishing
+
+	data, errs := e.svc.Actions(context.Background(), e.mod, []observables.Observable{
+		{Type: observables.Domain, Value: phish.SenderDomain}, {Type: observables.Email, Value: phish.Sender}})
+
+	require.Empty(t, data)
+	require.Len(t, errs, 1, "one warning for both observables: %+v", errs)
+	require.Equal(t, relay.Warning, errs[0].Type)
+	require.Contains(t, errs[0].Message, `"no_such_dictionary"`)
+	require.Contains(t, errs[0].Message, "Create it on the ESA")
+	require.Equal(t, 1, e.sim.Count("config/dictionaries"), "the dictionary is read once per request")
+}
+
+// TestActionsCallsRunInParallel gives every gateway call a delay. The
+// longest chain of dependent calls is four deep (login, privileges and two
+// searches), while the three observables looked up one after another take
+// about nine.
+func TestActionsCallsRunInParallel(t *testing.T) {
+	const delay = time.Second
+	e := newEnv(t, envOptions{respond: respond.Options{CallTimeout: 6*delay + delay/2}})
+	st := e.sim.Stories()
+	e.sim.SetFault(sim.Fault{Latency: delay})
+
+	data, errs := e.svc.Actions(context.Background(), e.mod, []observables.Observable{
+		{Type: observables.MessageID, Value: st.Phishing.MessageID},
+		{Type: observables.Email, Value: st.Phishing.Sender},
+		{Type: observables.MessageID, Value: st.Spam.MessageID},
+	})
+
+	require.Empty(t, errs)
+	require.ElementsMatch(t, append(append([]string{}, remediationIDs...), respond.ActionBlockSender,
+		respond.ActionQuarantineRelease, respond.ActionQuarantineDelete), actionIDs(data.([]respond.Action)))
 }
