@@ -16,7 +16,8 @@ import (
 type countingEvents struct {
 	*events
 	mu     sync.Mutex
-	counts map[string]int // "host/state" → breakers
+	counts map[string]int // "host:port/state" → breakers
+	host   string
 }
 
 func (c *countingEvents) CountBreakers(host, state string, delta int) {
@@ -28,7 +29,7 @@ func (c *countingEvents) CountBreakers(host, state string, delta int) {
 func (c *countingEvents) count(state string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.counts["127.0.0.1/"+state]
+	return c.counts[c.host+"/"+state]
 }
 
 func TestBreakerCountsPerCredentialSet(t *testing.T) {
@@ -42,7 +43,7 @@ func TestBreakerCountsPerCredentialSet(t *testing.T) {
 		}
 		standard(w, r, body)
 	})
-	ev := &countingEvents{events: newEvents(), counts: map[string]int{}}
+	ev := &countingEvents{events: newEvents(), counts: map[string]int{}, host: strings.TrimPrefix(g.srv.URL, "https://")}
 	p, _, _ := testPool(t, func(o *PoolOptions) {
 		o.Observer = ev
 		o.BreakerFailures = 2

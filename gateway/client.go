@@ -51,7 +51,7 @@ func newClient(p *Pool, cfg Config, passwordKey [32]byte) (*Client, error) {
 		return nil, &Error{Kind: KindInvalid, Gateway: cfg.BaseURL, Op: "config", Message: "GATEWAY_CA_PEM is invalid"}
 	}
 	u, _ := url.Parse(cfg.BaseURL)
-	c := &Client{pool: p, cfg: cfg, host: u.Hostname(), passwordKey: passwordKey}
+	c := &Client{pool: p, cfg: cfg, host: u.Host, passwordKey: passwordKey}
 	c.log = p.log.With("gateway", cfg.BaseURL)
 	c.http = &http.Client{
 		Transport: &http.Transport{
@@ -61,8 +61,11 @@ func newClient(p *Pool, cfg Config, passwordKey [32]byte) (*Client, error) {
 			TLSHandshakeTimeout:   p.opts.DialTimeout,
 			ResponseHeaderTimeout: p.opts.HeaderTimeout,
 			ForceAttemptHTTP2:     true,
-			MaxIdleConnsPerHost:   8,
-			IdleConnTimeout:       90 * time.Second,
+			// A relay request runs up to three detail calls per message at
+			// once; too few idle connections would make each burst open new
+			// TLS sessions to the appliance.
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
 		},
 		// A redirect could carry the session token or the password to
 		// another host, so the 3xx answer itself is returned and rejected.

@@ -130,6 +130,22 @@ func TestSearchEmptyObjectAnswer(t *testing.T) {
 	require.Len(t, g.requestsTo("/message-tracking/messages"), 1)
 }
 
+func TestObserverGetsHostAndPort(t *testing.T) {
+	// Metrics match the host against RELAY_GATEWAY_HOSTS entries, which may
+	// name a port, so the port must reach the observer.
+	g := newFakeGateway(t, nil)
+	g.setRoute(pagedRoute(g, map[string]string{"0": `{}`}))
+	p, _, ev := testPool(t, nil)
+	c := testClient(t, p, g.config("relay"))
+
+	_, err := c.Search(context.Background(), Query{Start: time.Now().Add(-time.Hour), End: time.Now()})
+	require.NoError(t, err)
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	require.NotEmpty(t, ev.hosts)
+	require.Equal(t, strings.TrimPrefix(g.srv.URL, "https://"), ev.hosts[0])
+}
+
 func TestSearchMaxPagesAndLimit(t *testing.T) {
 	g := newFakeGateway(t, nil)
 	g.setRoute(pagedRoute(g, map[string]string{

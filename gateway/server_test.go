@@ -163,6 +163,7 @@ func (g *fakeGateway) standardRoute(files map[string]string) func(w http.Respons
 type events struct {
 	mu       sync.Mutex
 	calls    []string
+	hosts    []string
 	breakers []string
 	changed  chan string
 }
@@ -173,6 +174,7 @@ func (e *events) ObserveCall(host, op, result string, _ time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls = append(e.calls, op+"="+result)
+	e.hosts = append(e.hosts, host)
 }
 
 func (e *events) ObserveBreaker(host, state string) {
