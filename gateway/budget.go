@@ -2,9 +2,7 @@ package gateway
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
-	"time"
 )
 
 type budgetKey struct{}
@@ -30,50 +28,4 @@ func spendBudget(ctx context.Context, gateway, op string) error {
 			Message: "the request's budget of gateway calls is spent"}
 	}
 	return nil
-}
-
-// loginLimiter spaces out rejected logins per gateway and user, so a wrong
-// password in one token cannot lock the appliance account for everyone.
-type loginLimiter struct {
-	gap   time.Duration
-	now   func() time.Time
-	mu    sync.Mutex
-	until map[string]time.Time
-}
-
-func newLoginLimiter(gap time.Duration, now func() time.Time) *loginLimiter {
-	return &loginLimiter{gap: gap, now: now, until: map[string]time.Time{}}
-}
-
-// blockedUntil returns when key may try to log in again; the zero time
-// means now.
-func (l *loginLimiter) blockedUntil(key string) time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	t, ok := l.until[key]
-	if ok && !l.now().Before(t) {
-		delete(l.until, key)
-		return time.Time{}
-	}
-	return t
-}
-
-// failed records a rejected login.
-func (l *loginLimiter) failed(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	for k, t := range l.until {
-		if !now.Before(t) {
-			delete(l.until, k)
-		}
-	}
-	l.until[key] = now.Add(l.gap)
-}
-
-// succeeded clears the key after an accepted login.
-func (l *loginLimiter) succeeded(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.until, key)
 }
