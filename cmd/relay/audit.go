@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/securex-esa/relay/relay/respond"
 	"github.com/securex-esa/relay/relay/store"
@@ -93,26 +94,77 @@ func writeAuditJSON(w io.Writer, entries []respond.AuditEntry) error {
 	return nil
 }
 
-// writeAuditTable writes a table with one entry per row.
+// writeAuditTable writes a table with one entry per row. Its last column,
+// DETAIL, holds a result's per-recipient outcomes or an entry's message.
 func writeAuditTable(w io.Writer, entries []respond.AuditEntry) error {
 	if len(entries) == 0 {
 		_, err := fmt.Fprintln(w, "No audit entries.")
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tOUTCOME\tACTION\tOBSERVABLE\tGATEWAY\tSERIAL\tMIDS\tRCPTS\tBATCH")
+	fmt.Fprintln(tw, "TIME\tOUTCOME\tACTION\tOBSERVABLE\tGATEWAY\tSERIAL\tMIDS\tRCPTS\tBATCH\tDETAIL")
 	for _, e := range entries {
 		e = escapeAuditEntry(e)
-		outcome := e.Outcome
-		if e.Code != "" {
-			outcome += " (" + e.Code + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n",
-			e.Time.UTC().Format(time.RFC3339), outcome, orDash(e.Action),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
+			e.Time.UTC().Format(time.RFC3339), auditOutcome(e), orDash(e.Action),
 			auditObservable(e), orDash(e.Gateway),
-			orDash(e.Serial), orDash(joinAuditMIDs(e.MIDs)), len(e.Recipients), orDash(e.Batch))
+			orDash(e.Serial), orDash(joinAuditMIDs(e.MIDs)), len(e.Recipients), orDash(e.Batch),
+			orDash(auditDetail(e)))
 	}
 	return tw.Flush()
+}
+
+// auditOutcome adds the error code to the outcome unless it repeats it, as
+// "already requested" does.
+func auditOutcome(e respond.AuditEntry) string {
+	if e.Code == "" || e.Code == e.Outcome {
+		return e.Outcome
+	}
+	return e.Outcome + " (" + e.Code + ")"
+}
+
+// auditDetailWidth caps the DETAIL column in characters, so that a batch
+// with many recipients keeps its row readable; -json shows everything.
+const auditDetailWidth = 120
+
+// auditDetail lists a result's outcomes as "recipient: status", or gives
+// the entry's message, cut to auditDetailWidth.
+func auditDetail(e respond.AuditEntry) string {
+	if len(e.Results) == 0 {
+		return clipText(e.Message, auditDetailWidth)
+	}
+	parts := make([]string, len(e.Results))
+	for i, r := range e.Results {
+		parts[i] = r.Recipient + ": " + orDash(r.Status)
+	}
+	full := strings.Join(parts, ", ")
+	if utf8.RuneCountInString(full) <= auditDetailWidth {
+		return full
+	}
+	shown := ""
+	for i, part := range parts {
+		next := part
+		if i > 0 {
+			next = shown + ", " + part
+		}
+		more := fmt.Sprintf(", … (%d more)", len(parts)-i-1)
+		if utf8.RuneCountInString(next+more) > auditDetailWidth {
+			if i == 0 {
+				return clipText(full, auditDetailWidth)
+			}
+			return shown + fmt.Sprintf(", … (%d more)", len(parts)-i)
+		}
+		shown = next
+	}
+	return shown
+}
+
+func clipText(s string, width int) string {
+	r := []rune(s)
+	if len(r) <= width {
+		return s
+	}
+	return string(r[:width-1]) + "…"
 }
 
 // escapeAuditEntry escapes every text field again when reading, because

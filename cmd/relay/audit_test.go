@@ -147,3 +147,46 @@ func auditFind(t *testing.T, entries []respond.AuditEntry, outcome string) respo
 	t.Fatalf("no %q entry among %d entries", outcome, len(entries))
 	return respond.AuditEntry{}
 }
+
+func TestAuditTableOutcomesAndResults(t *testing.T) {
+	redis := storetest.StartRedis(t)
+	st, err := store.OpenRedis(redis.URL(), store.RedisOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	many := make([]respond.RecipientResult, 12)
+	for i := range many {
+		many[i] = respond.RecipientResult{MID: 7, Recipient: "user" + strconv.Itoa(i) + "@example.com", Status: "Success"}
+	}
+	entries := []respond.AuditEntry{
+		{Time: time.Now(), Outcome: respond.OutcomeAlready, Code: "already requested", Action: "esa-remediate-delete",
+			Message: "This action was already requested at 2026-03-02T10:00:00Z"},
+		{Time: time.Now(), Outcome: respond.OutcomeResult, Action: "esa-remediate-delete", Batch: "securex-1",
+			Results: []respond.RecipientResult{
+				{MID: 7, Recipient: "alice@example.com", Status: "Success"},
+				{MID: 7, Recipient: "carol@branch.example.net", Status: "Failed"},
+			}},
+		{Time: time.Now(), Outcome: respond.OutcomeResult, Action: "esa-remediate-delete", Batch: "securex-2", Results: many},
+	}
+	for _, e := range entries {
+		raw, err := json.Marshal(e)
+		require.NoError(t, err)
+		require.NoError(t, st.Append(t.Context(), respond.AuditStream, raw, 100, time.Hour))
+	}
+
+	code, table, errOut := auditRun(t, redis.URL())
+
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, table, "DETAIL")
+	require.NotContains(t, table, "already requested (already requested)")
+	require.Contains(t, table, "already requested at 2026-03-02T10:00:00Z")
+	require.Contains(t, table, "alice@example.com: Success, carol@branch.example.net: Failed")
+	require.Contains(t, table, "user0@example.com: Success")
+	require.NotContains(t, table, "user11@example.com", "a long result row is cut")
+	require.Regexp(t, `, … \(\d+ more\)`, table)
+	for _, line := range strings.Split(strings.TrimRight(table, "\n"), "\n") {
+		if strings.Contains(line, "securex-2") {
+			detail := line[strings.Index(line, "user0@"):]
+			require.LessOrEqual(t, len([]rune(detail)), 120, "the detail column stays within its width")
+		}
+	}
+}

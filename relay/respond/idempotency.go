@@ -34,6 +34,9 @@ type record struct {
 	// Uncertain marks a submit whose outcome is unknown, such as a timeout;
 	// the next attempt reconciles through the batch name first.
 	Uncertain bool `json:"uncertain,omitempty"`
+	// Recipients are the message's recipients, so that the audit entry of
+	// a repeat names them without a gateway call.
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // alreadyError reports that another attempt holds or finished the action,
@@ -43,6 +46,8 @@ type record struct {
 type alreadyError struct {
 	at   time.Time
 	note string
+	// recipients are those the record names, if any.
+	recipients []string
 }
 
 func (e *alreadyError) Error() string { return e.message() }
@@ -84,9 +89,10 @@ type claim struct {
 
 // claimRecord takes the record for one attempt, or fails with
 // *alreadyError when another attempt holds it or finished it.
-func (s *Service) claimRecord(ctx context.Context, key, owner, batch string, ttl time.Duration) (*claim, error) {
+func (s *Service) claimRecord(ctx context.Context, key, owner, batch string, rcpts []string, ttl time.Duration) (*claim, error) {
 	now := s.o.Now().UTC()
-	fresh := record{State: stateClaimed, At: now, LeaseUntil: now.Add(s.o.LeaseTTL), Owner: owner, Batch: batch}
+	fresh := record{State: stateClaimed, At: now, LeaseUntil: now.Add(s.o.LeaseTTL), Owner: owner, Batch: batch,
+		Recipients: rcpts}
 
 	for range 5 {
 		raw := mustJSON(fresh)
@@ -106,7 +112,7 @@ func (s *Service) claimRecord(ctx context.Context, key, owner, batch string, ttl
 			continue // expired between the two calls
 		}
 		if !takeable(prev, now) {
-			return nil, &alreadyError{at: prev.At}
+			return nil, &alreadyError{at: prev.At, recipients: prev.Recipients}
 		}
 
 		fresh.Uncertain = prev.State == stateSubmitted || prev.Uncertain

@@ -39,6 +39,9 @@ type plan struct {
 	// ourBatch is set when the gateway already reports this trigger's
 	// batch, so the claim must reconcile rather than submit.
 	ourBatch bool
+	// batchUsed is set once the batch was submitted or found by
+	// reconciling, so that only those audit entries name it.
+	batchUsed bool
 	// noop is set when the gateway already is in the requested state.
 	noop string
 }
@@ -110,19 +113,19 @@ func (s *Service) prepare(ctx context.Context, m *relay.Module, tenant string, r
 	}
 	p.key = triggerKey(tenant, spec.id, t, p.entry)
 	p.batch = batchName(p.key)
-	if spec.kind == kindRemediate {
-		e.Batch = p.batch
-	}
 
 	// A repeat of a finished or running trigger gets its reply from the
 	// record, before any gateway call.
 	if err := s.peek(ctx, p.key); err != nil {
 		return nil, err
 	}
-	if err := s.recheck(ctx, m, p); err != nil {
+	err = s.recheck(ctx, m, p)
+	// A refusal may come after the message was found, and its entry
+	// names the recipients too.
+	e.Recipients = p.msg.Recipients
+	if err != nil {
 		return nil, err
 	}
-	e.Recipients = p.msg.Recipients
 	return p, nil
 }
 
@@ -133,24 +136,37 @@ func (s *Service) peek(ctx context.Context, key string) error {
 	}
 	switch rec.State {
 	case stateDone:
-		return &alreadyError{at: rec.At}
+		return &alreadyError{at: rec.At, recipients: rec.Recipients}
 	case stateClaimed, stateSubmitted:
 		if s.o.Now().Before(rec.LeaseUntil) {
-			return &alreadyError{at: rec.At}
+			return &alreadyError{at: rec.At, recipients: rec.Recipients}
 		}
 	}
 	return nil
 }
 
-// run claims the trigger's record and performs the gateway write.
+// run claims the trigger's record, writes the "requested" audit entry and
+// performs the gateway write. Claiming first gives exactly one "requested"
+// entry however many identical triggers arrive at once, because the others
+// end as "already requested".
 func (s *Service) run(ctx context.Context, p *plan, e *AuditEntry) relay.TriggerResult {
 	if p.noop != "" {
 		return s.finish(ctx, e, &alreadyError{at: s.o.Now().UTC(), note: p.noop})
 	}
 
+	c, err := s.claimRecord(ctx, p.key, e.TriggerID, p.batch, p.msg.Recipients, s.recordTTL(p.spec))
+	if err != nil {
+		return s.finish(ctx, e, err)
+	}
+	c.reconcile = c.reconcile || p.ourBatch
+
 	requested := *e
 	requested.Outcome = OutcomeRequested
 	if err := s.writeAudit(ctx, requested); err != nil {
+		// Nothing was written to the gateway, so the record is released as
+		// it was found: still to be reconciled when an earlier submit was
+		// uncertain.
+		_ = s.fail(ctx, c, c.reconcile, err)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return s.finish(ctx, e, err)
 		}
@@ -158,13 +174,10 @@ func (s *Service) run(ctx context.Context, p *plan, e *AuditEntry) relay.Trigger
 		return s.result(e.Action, OutcomeFailure, relay.NewFatal(s.storeCode(), "The audit trail cannot be written, so the action was not run. Try again later."))
 	}
 
-	c, err := s.claimRecord(ctx, p.key, e.TriggerID, p.batch, s.recordTTL(p.spec))
-	if err != nil {
-		return s.finish(ctx, e, err)
-	}
-	c.reconcile = c.reconcile || p.ourBatch
-
 	err = s.execute(ctx, p, c)
+	if p.batchUsed {
+		e.Batch = p.batch
+	}
 	if err == nil {
 		s.afterSuccess(ctx, p, e)
 	}
@@ -180,6 +193,7 @@ func (s *Service) execute(ctx context.Context, p *plan, c *claim) error {
 			return s.fail(ctx, c, true, err)
 		}
 		if found {
+			p.batchUsed = true
 			return s.advanceDone(ctx, c)
 		}
 	}
@@ -187,6 +201,7 @@ func (s *Service) execute(ctx context.Context, p *plan, c *claim) error {
 	if err := s.advance(ctx, c, stateSubmitted, false); err != nil {
 		return err
 	}
+	p.batchUsed = p.spec.kind == kindRemediate
 	if err := s.write(ctx, p); err != nil {
 		// A remediation submit that failed may still have reached the
 		// gateway, so the next attempt reconciles before it resubmits.
@@ -310,6 +325,9 @@ func (s *Service) finish(ctx context.Context, e *AuditEntry, err error) relay.Tr
 		answer = relay.TriggerResult{Status: relay.StatusSuccess}
 	case errors.As(err, &already):
 		outcome = OutcomeAlready
+		if len(e.Recipients) == 0 {
+			e.Recipients = already.recipients
+		}
 		answer = relay.TriggerResult{Status: relay.StatusSuccess, Errors: []*relay.Error{relay.NewWarning(relay.CodeAlreadyRequested, already.message())}}
 	case errors.As(err, &ref):
 		outcome = OutcomeRefused
