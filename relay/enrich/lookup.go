@@ -28,15 +28,21 @@ type outcome struct {
 	hits []hit
 	// failed maps a gateway base URL to its first failure.
 	failed map[string]error
-	// detailsMissed counts messages whose detail calls failed or were
-	// skipped.
+	// searchCut reports that the request's call budget was spent before
+	// every search ran; such a failure is not the gateway's.
+	searchCut bool
+	// detailsMissed counts messages whose detail calls failed or whose
+	// lookup ended first.
 	detailsMissed int
+	// detailsCut counts messages whose details were not read because the
+	// request's call budget was spent.
+	detailsCut int
 }
 
-// complete reports whether every gateway and detail call succeeded, the
-// condition for caching a verdict.
+// complete reports whether every search and detail call ran and
+// succeeded, the condition for caching a verdict.
 func (o *outcome) complete() bool {
-	return len(o.failed) == 0 && o.detailsMissed == 0
+	return len(o.failed) == 0 && !o.searchCut && o.detailsMissed == 0 && o.detailsCut == 0
 }
 
 // call carries one request's settings and shared limits into lookups.
@@ -51,6 +57,8 @@ type call struct {
 	// A lookup gives its place up before its detail calls, so the next
 	// observable's searches overlap them.
 	searching chan struct{}
+	// details is the request's budget of detail calls, set by lookupAll.
+	details *detailBudget
 }
 
 func (s *Service) newCall(m *relay.Module) *call {
@@ -94,12 +102,16 @@ func (s *Service) search(ctx context.Context, c *call, t target, details bool) *
 
 	out := &outcome{failed: map[string]error{}}
 	for i, err := range errs {
-		if err != nil {
+		switch {
+		case err == nil:
+		case isBudgetSpent(err):
+			out.searchCut = true
+		default:
 			out.failed[c.module.Gateways[i].BaseURL] = err
 		}
 	}
 	out.hits = merge(msgs, c.limit)
-	out.detailsMissed = s.fetchDetails(ctx, c, out.hits, detailsFilter(t, details))
+	out.detailsMissed, out.detailsCut = s.fetchDetails(ctx, c, out.hits, detailsFilter(t, details))
 	return out
 }
 
@@ -180,20 +192,26 @@ func messageKey(m gateway.Message) string {
 }
 
 // fetchDetails fills in the details of every message that want picks, in
-// parallel within the request's slots and call budget. It returns how many
-// were missed.
-func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit, want func(h hit) bool) int {
+// parallel within the request's slots and budget of detail calls. It
+// returns how many messages were missed because a call failed or ctx
+// ended, and how many were cut because the budget was spent.
+func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit, want func(h hit) bool) (missed, cut int) {
 	if countFrom(hits, want) == 0 {
-		return 0
+		return 0, 0
 	}
 	clients := s.detailClients(c.module)
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	missed := 0
 	for i := range hits {
 		h := &hits[i]
 		if !hasDetails(*h) || !want(*h) {
+			continue
+		}
+		if !c.details.take() {
+			mu.Lock()
+			cut++
+			mu.Unlock()
 			continue
 		}
 		select {
@@ -202,22 +220,28 @@ func (s *Service) fetchDetails(ctx context.Context, c *call, hits []hit, want fu
 			wg.Wait()
 			mu.Lock()
 			defer mu.Unlock()
-			return missed + countFrom(hits[i:], want)
+			return missed + countFrom(hits[i:], want), cut
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-c.slots }()
-			if err := fetchOne(ctx, clients, h); err != nil {
-				s.log.Warn("message details skipped", "gateway", h.msg.Gateway, "err", err)
-				mu.Lock()
-				missed++
-				mu.Unlock()
+			err := fetchOne(ctx, clients, h)
+			if err == nil {
+				return
 			}
+			mu.Lock()
+			defer mu.Unlock()
+			if isBudgetSpent(err) {
+				cut++
+				return
+			}
+			s.log.Warn("message details skipped", "gateway", h.msg.Gateway, "err", err)
+			missed++
 		}()
 	}
 	wg.Wait()
-	return missed
+	return missed, cut
 }
 
 // countFrom counts the messages of hits that have detail calls to make.

@@ -54,12 +54,14 @@ func (s *Service) Observe(ctx context.Context, m *relay.Module, obs []observable
 		errs = append(errs, tooLargeWarning(left, s.opts.MaxResponseBytes))
 	}
 	errs = append(errs, gatewayErrors(m, outcomes)...)
+	errs = append(errs, budgetWarnings(outcomes, s.opts.CallBudget)...)
 	errs = append(errs, detailsWarning(outcomes)...)
 	return bundle, errs
 }
 
 // detailsWarning warns the analyst when sightings lack attachments, hashes
-// or URLs because detail calls failed or ran past the request's budget.
+// or URLs because detail calls failed; budgetWarnings covers the calls the
+// request's budget left out.
 func detailsWarning(outcomes []*outcome) []*relay.Error {
 	missed := 0
 	for _, o := range outcomes {
@@ -124,6 +126,7 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 		}
 	}
 	errs = append(errs, gatewayErrors(m, outcomes)...)
+	errs = append(errs, budgetWarnings(outcomes, s.opts.CallBudget)...)
 	return data, append(errs, detailsWarning(outcomes)...)
 }
 
@@ -136,6 +139,7 @@ func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details f
 	for i := range ts {
 		ts[i].fillForms()
 	}
+	c.details = newDetailBudget(s.opts.CallBudget, searchCalls(c, ts))
 	out := make([]*outcome, len(ts))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.LookupConcurrency + s.opts.Concurrency)

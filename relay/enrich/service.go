@@ -37,7 +37,12 @@ type Options struct {
 	// NegativeTTL is how long "nothing found" is cached; short because
 	// message tracking lags minutes behind mail flow. Default: 60s.
 	NegativeTTL time.Duration
-	// CallBudget caps gateway calls per request. Default: 200.
+	// CallBudget caps gateway calls per request, logins included.
+	// Searches come first: detail calls get only what the searches of
+	// every observable leave, three calls per message. The default fits
+	// a request of 100 observables with two searches each on one gateway
+	// (201 calls with the login) and leaves the details of 99 messages.
+	// Default: 500.
 	CallBudget int
 	// Concurrency caps the messages of one request whose detail calls
 	// are in flight at once. Each message takes three calls at once
@@ -83,7 +88,7 @@ func New(o Options) *Service {
 		o.NegativeTTL = 60 * time.Second
 	}
 	if o.CallBudget <= 0 {
-		o.CallBudget = 200
+		o.CallBudget = 500
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 32
