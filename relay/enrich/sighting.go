@@ -93,8 +93,11 @@ func mergeDetails(m gateway.Message, d *gateway.Details) gateway.Message {
 	return m
 }
 
-// fate maps the message's last state to a CTIM resolution and severity:
-// delivered is allowed, quarantined contained, dropped or bounced blocked.
+// fate maps the message's last state to a CTIM resolution and severity.
+// Delivered is allowed and quarantined contained. A drop is blocked, with
+// high severity when an anti-virus, AMP or outbreak engine dropped it. A
+// bounce or an aborted delivery is a delivery failure, not a block, so it
+// is only detected, with low severity.
 func fate(m gateway.Message) (resolution, severity string) {
 	if m.Rejected {
 		return "blocked", ctim.LevelMedium
@@ -103,8 +106,12 @@ func fate(m gateway.Message) (resolution, severity string) {
 	switch {
 	case strings.Contains(s, "quarantine"):
 		return "contained", ctim.LevelMedium
-	case strings.Contains(s, "dropped") || strings.Contains(s, "bounce") || strings.Contains(s, "aborted"):
+	case strings.Contains(s, "dropped") && threatEngine(m) != "":
 		return "blocked", ctim.LevelHigh
+	case strings.Contains(s, "dropped") || strings.Contains(s, "rejected"):
+		return "blocked", ctim.LevelMedium
+	case strings.Contains(s, "bounce") || strings.Contains(s, "aborted"):
+		return "detected", ctim.LevelLow
 	case strings.Contains(s, "delivered"):
 		return "allowed", ctim.LevelLow
 	}
