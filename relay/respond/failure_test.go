@@ -2,6 +2,7 @@ package respond_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -48,16 +49,40 @@ func TestTriggerSubmitFailsThenRetries(t *testing.T) {
 	require.Equal(t, 1, e.sim.CountStatus("remediation", 200))
 }
 
+// breakerEvents records the breaker state changes the pool reports.
+type breakerEvents struct {
+	mu     sync.Mutex
+	states []string
+}
+
+func (b *breakerEvents) ObserveCall(string, string, string, time.Duration) {}
+
+func (b *breakerEvents) ObserveBreaker(_, state string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.states = append(b.states, state)
+}
+
+func (b *breakerEvents) seen(state string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Contains(b.states, state)
+}
+
 func TestTriggerBreakerOpenThenRetry(t *testing.T) {
-	// gobreaker keeps its own clock, so the open period is real time here.
-	const openFor = 300 * time.Millisecond
-	e := newEnv(t, envOptions{pool: gateway.PoolOptions{BreakerFailures: 2, BreakerOpenFor: openFor}})
+	// gobreaker keeps its own clock, so the open period is real time. It
+	// is long enough for the checks made while it is open, and the retry
+	// waits for the event of a success rather than for a duration.
+	const openFor = 2 * time.Second
+	events := &breakerEvents{}
+	e := newEnv(t, envOptions{pool: gateway.PoolOptions{BreakerFailures: 2, BreakerOpenFor: openFor, Observer: events}})
 	a := findAction(t, e.actions(observables.MessageID, e.sim.Stories().Phishing.MessageID), respond.ActionRemediateDelete)
 
 	e.sim.SetFault(sim.Fault{ErrorRate: 1, ErrorStatus: 503})
 	for range 3 {
 		e.trigger(request(a))
 	}
+	require.True(t, events.seen("open"), "the breaker opened; states: %v", events.states)
 	e.sim.SetFault(sim.Fault{})
 	e.sim.ResetRequests()
 
@@ -70,19 +95,23 @@ func TestTriggerBreakerOpenThenRetry(t *testing.T) {
 
 	require.Eventually(t, func() bool {
 		return e.trigger(request(a)).Status == relay.StatusSuccess
-	}, 5*time.Second, openFor/2)
+	}, 30*time.Second, openFor/4)
+	require.True(t, events.seen("half-open"), "the breaker let a trial call through; states: %v", events.states)
 	require.Equal(t, 1, e.sim.Count("remediation"))
 }
 
 func TestTriggerSubmitTimeoutReconciles(t *testing.T) {
-	e := newEnv(t, envOptions{pool: gateway.PoolOptions{Timeout: 300 * time.Millisecond}})
+	// The submit never answers by itself: the simulator records it once
+	// the relay's call times out and drops the connection. The other calls
+	// answer at once, far inside the timeout.
+	e := newEnv(t, envOptions{pool: gateway.PoolOptions{Timeout: 2 * time.Second}})
 	a := findAction(t, e.actions(observables.MessageID, e.sim.Stories().Phishing.MessageID), respond.ActionRemediateDelete)
 
-	e.sim.SetFault(sim.Fault{SlowEndpoint: "remediation", SlowDelay: time.Second})
+	e.sim.SetFault(sim.Fault{SlowEndpoint: "remediation", SlowDelay: time.Hour})
 	res := e.trigger(request(a))
 	requireFailure(t, res, relay.CodeServiceUnavailable)
 	require.Eventually(t, func() bool { return e.sim.CountStatus("remediation", 200) == 1 },
-		5*time.Second, 20*time.Millisecond, "the slow submit completes at the simulator")
+		30*time.Second, 20*time.Millisecond, "the timed-out submit completes at the simulator")
 
 	e.sim.SetFault(sim.Fault{})
 	requireSuccess(t, e.trigger(request(a)))
