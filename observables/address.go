@@ -7,9 +7,12 @@ import (
 	"golang.org/x/net/idna"
 )
 
-// maxLocalPartBytes is the limit RFC 5321 puts on the part of an address
-// before the @.
-const maxLocalPartBytes = 64
+// Limits RFC 5321 puts on an address: 64 bytes before the @, and 254 in
+// all, because a path of at most 256 bytes includes the angle brackets.
+const (
+	maxLocalPartBytes = 64
+	maxEmailBytes     = 254
+)
 
 // domainProfile maps a domain the way a resolver looks it up (UTS 46: case
 // folding, width mapping, punycode) and enforces the DNS label and length
@@ -60,6 +63,9 @@ func domainToASCII(value string) (string, string) {
 }
 
 func normalizeEmail(value string) (string, error) {
+	if len(value) > maxEmailBytes {
+		return "", reject(Email, value, "is longer than 254 bytes", expectedEmail)
+	}
 	if containsSpaceOrControl(value) {
 		return "", reject(Email, value, "contains white space or a control character", expectedEmail)
 	}

@@ -17,6 +17,10 @@ const (
 	// maxMessageIDBytes is the line length limit of RFC 5322, which no
 	// header, Message-ID included, may exceed.
 	maxMessageIDBytes = 998
+	// maxSubjectBytes bounds the subject the relay searches for, so an
+	// oversized value never reaches the gateway as one query string. It
+	// leaves room for a long subject written as RFC 2047 encoded words.
+	maxSubjectBytes = 2048
 	// maxSubjectDecodings bounds how often a subject whose encoded words
 	// decode to further encoded words is decoded again.
 	maxSubjectDecodings = 4
@@ -80,6 +84,9 @@ var subjectDecoder = &mime.WordDecoder{
 // decoded again while its decoded text still holds encoded words, so the
 // result is stable under a second normalisation.
 func normalizeSubject(value string) (string, error) {
+	if len(value) > maxSubjectBytes {
+		return "", reject(Subject, value, "is longer than 2048 bytes", "the text of a subject line")
+	}
 	current := cleanSubject(value)
 	for range maxSubjectDecodings {
 		decoded, err := subjectDecoder.DecodeHeader(current)

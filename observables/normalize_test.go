@@ -307,3 +307,43 @@ func TestSearchForms(t *testing.T) {
 		})
 	}
 }
+
+// domainOfLength builds a valid domain name of exactly n bytes from labels
+// of at most 63 bytes, ending in ".example".
+func domainOfLength(n int) string {
+	var labels []string
+	left := n - len(".example")
+	for left > 0 {
+		size := min(63, left)
+		if left-size == 1 {
+			size-- // a label cannot be empty, so leave room for one byte
+		}
+		labels = append(labels, strings.Repeat("a", size))
+		left -= size + 1
+	}
+	return strings.Join(labels, ".") + ".example"
+}
+
+func TestNormalizeLengthLimits(t *testing.T) {
+	for _, n := range []int{189, 190, 253, 254} {
+		require.Len(t, domainOfLength(n), n)
+	}
+	local := strings.Repeat("u", 64)
+	runNormalizeCases(t, []normalizeCase{
+		{name: "email of 254 bytes", typ: Email, value: local + "@" + domainOfLength(189),
+			want: local + "@" + domainOfLength(189)},
+		{name: "email of 255 bytes", typ: Email, value: local + "@" + domainOfLength(190),
+			problem: "longer than 254 bytes"},
+		{name: "domain of 253 bytes", typ: Domain, value: domainOfLength(253), want: domainOfLength(253)},
+		{name: "domain of 254 bytes", typ: Domain, value: domainOfLength(254), problem: "253 characters in all"},
+		{name: "url of 8192 bytes", typ: URL, value: "https://example.com/" + strings.Repeat("p", 8172),
+			want: "https://example.com/" + strings.Repeat("p", 8172)},
+		{name: "url of 8193 bytes", typ: URL, value: "https://example.com/" + strings.Repeat("p", 8173),
+			problem: "longer than 8192 bytes"},
+		{name: "subject of 2048 bytes", typ: Subject, value: strings.Repeat("s", 2048), want: strings.Repeat("s", 2048)},
+		{name: "subject of 2049 bytes", typ: Subject, value: strings.Repeat("s", 2049), problem: "longer than 2048 bytes"},
+		{name: "subject of 900 KB", typ: Subject, value: strings.Repeat("Invoice ", 115200), problem: "longer than 2048 bytes"},
+		{name: "file name of 256 bytes", typ: FileName, value: strings.Repeat("f", 256), problem: "255 bytes"},
+		{name: "message id of 999 bytes", typ: MessageID, value: "<" + strings.Repeat("m", 995) + "@x>", problem: "998 bytes"},
+	})
+}

@@ -12,9 +12,18 @@ const rewriteHost = "secure-web.cisco.com"
 
 const expectedURL = "an absolute http or https URL such as https://www.example.com/path"
 
+// maxURLBytes bounds the URL the relay searches for, so an oversized value
+// never reaches the gateway as one query string. Common web servers reject
+// request lines near this length (Apache httpd's default limit is 8190
+// bytes), so longer links rarely work anyway.
+const maxURLBytes = 8192
+
 // normalizeURL decodes proxy-rewritten URLs to their original and returns an
 // absolute http or https URL with its scheme and host in lower case.
 func normalizeURL(value string) (string, error) {
+	if len(value) > maxURLBytes {
+		return "", reject(URL, value, "is longer than 8192 bytes", expectedURL)
+	}
 	for {
 		original, ok := Rewritten(value)
 		if !ok {
