@@ -30,10 +30,12 @@ const (
 )
 
 // AuditEntry is one line of the audit trail. A trigger that passes its
-// checks writes "requested" before it acts, and then its outcome. A
-// rejected one writes "refused". The poller adds "result" with the
-// per-recipient outcome of a remediation batch. Entries of one trigger
-// share TriggerID.
+// checks and claims the action's record writes "requested" before it acts,
+// and then its outcome. A repeat writes one "already requested" entry, a
+// rejected trigger one "refused" and one whose client hung up one
+// "canceled". The poller adds "result" with the per-recipient outcome of a
+// remediation batch. Entries of one trigger share TriggerID, and only
+// entries that submitted or reconciled a batch name it in Batch.
 type AuditEntry struct {
 	Time      time.Time `json:"time"`
 	TriggerID string    `json:"trigger_id"`

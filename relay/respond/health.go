@@ -28,7 +28,7 @@ type need struct {
 	privilege, purpose string
 }
 
-// applianceCheck is what /health checks on one appliance and account,
+// applianceCheck is the /health check of one appliance and account,
 // which may serve as a message tracking gateway, as the dictionary
 // gateway, or as both.
 type applianceCheck struct {
@@ -61,7 +61,7 @@ func (s *Service) Health(ctx context.Context, m *relay.Module) []*relay.Error {
 			return nil
 		})
 	}
-	_ = g.Wait() // the checks report through results and never fail
+	_ = g.Wait() // each check returns nil and reports through results
 
 	var errs []*relay.Error
 	seen := map[string]bool{}
