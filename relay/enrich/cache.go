@@ -132,7 +132,11 @@ func (s *Service) writeCache(ctx context.Context, tenant string, t target, v *ct
 		if err != nil {
 			return
 		}
-		if verdict, err = json.Marshal(v); err != nil {
+		// The entry serves every spelling of the observable, so it
+		// stores the normalised one.
+		stored := *v
+		stored.Observable = t.obs
+		if verdict, err = json.Marshal(stored); err != nil {
 			return
 		}
 		expires = end
@@ -180,4 +184,24 @@ func (t *throttle) allow() (int, bool) {
 	n := t.suppressed
 	t.last, t.suppressed = now, 0
 	return n, true
+}
+
+// verdictAsRequested returns a cached verdict with the observable as t
+// was requested. The stored bytes are returned unchanged when the request
+// used the normalised value, which keeps the common hit free of decoding.
+func verdictAsRequested(raw json.RawMessage, t target) (json.RawMessage, error) {
+	requested := t.requested()
+	if requested == t.obs {
+		return raw, nil
+	}
+	var v ctim.Verdict
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("decode cached verdict: %w", err)
+	}
+	v.Observable = requested
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode cached verdict: %w", err)
+	}
+	return out, nil
 }

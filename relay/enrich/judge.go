@@ -279,7 +279,9 @@ func sortFindings(fs []finding) {
 }
 
 // judgements builds the judgements of t's findings and the verdict of
-// the most severe one.
+// the most severe one. Both carry the observable as requested, while the
+// judgement id rests on the normalised value, so it is the same for every
+// spelling of the observable.
 func (b *builder) judgements(t target, fs []finding) ([]ctim.Judgement, *ctim.Verdict) {
 	var js []ctim.Judgement
 	for _, f := range fs {
@@ -293,7 +295,7 @@ func (b *builder) judgements(t target, fs []finding) ([]ctim.Judgement, *ctim.Ve
 			SchemaVersion:   ctim.SchemaVersion,
 			Source:          ctim.Cut(b.source, ctim.MedString),
 			SourceURI:       ctim.URI(b.referURL(b.uiBase(), t.obs, "")),
-			Observable:      t.obs,
+			Observable:      t.requested(),
 			Disposition:     f.disposition,
 			DispositionName: f.disposition.Name(),
 			Priority:        judgementPriority,

@@ -32,7 +32,7 @@ func (s *Service) Observe(ctx context.Context, m *relay.Module, obs []observable
 	for i, t := range targets {
 		o := outcomes[i]
 		for _, h := range o.hits {
-			perTarget[i] = append(perTarget[i], b.sighting(t.obs, h))
+			perTarget[i] = append(perTarget[i], b.sighting(t.requested(), h))
 		}
 		var v *ctim.Verdict
 		if judged(t.obs.Type) {
@@ -99,13 +99,21 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	var data ctim.VerdictsData
 	var misses []target
 	for i, t := range judgedTargets {
-		if e := cached[i]; e != nil {
-			if e.verdict != nil {
-				data.Encoded = append(data.Encoded, e.verdict)
-			}
+		e := cached[i]
+		if e == nil {
+			misses = append(misses, t)
 			continue
 		}
-		misses = append(misses, t)
+		if e.verdict == nil {
+			continue
+		}
+		verdict, err := verdictAsRequested(e.verdict, t)
+		if err != nil {
+			s.log.Warn("cached verdict unreadable, looked up again", "observable_type", string(t.obs.Type), "err", err)
+			misses = append(misses, t)
+			continue
+		}
+		data.Encoded = append(data.Encoded, verdict)
 	}
 	if s.opts.Observer != nil {
 		s.opts.Observer.CacheLookups(len(judgedTargets)-len(misses), len(misses))

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/securex-esa/relay/observables"
@@ -16,6 +17,13 @@ type target struct {
 	sent observables.Observable
 	// forms is nil until fillForms runs, because a cache hit needs none.
 	forms []string
+}
+
+// requested is the observable as the platform sent it, trimmed. Entities
+// carry it rather than the normalised value, so the platform attaches them
+// to the observable it showed.
+func (t target) requested() observables.Observable {
+	return observables.Observable{Type: t.obs.Type, Value: strings.TrimSpace(t.sent.Value)}
 }
 
 // fillForms sets the forms to search for.
