@@ -20,6 +20,7 @@ import (
 // are kept and a warning says how many were dropped. An invalid body gives
 // an error that is a fatal *relay.Error with code "invalid argument".
 func DecodeObservables(body []byte, max int) ([]observables.Observable, []*relay.Error, error) {
+	body = trimBOM(body)
 	if err := checkText(body); err != nil {
 		return nil, nil, err
 	}
@@ -108,6 +109,16 @@ func checkEnd(dec *json.Decoder) error {
 	return nil
 }
 
+// utf8BOM is the byte order mark some clients put before UTF-8 text. RFC
+// 8259 section 8.1 says senders must not add it and parsers may ignore it,
+// which the relay does.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// trimBOM drops one leading UTF-8 byte order mark.
+func trimBOM(body []byte) []byte {
+	return bytes.TrimPrefix(body, utf8BOM)
+}
+
 // checkText rejects an empty body and one that is not UTF-8.
 func checkText(body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -169,6 +180,7 @@ const (
 // observable type is lower-cased. An invalid body gives a fatal
 // *relay.Error with code "invalid argument".
 func DecodeTrigger(body []byte) (relay.TriggerRequest, error) {
+	body = trimBOM(body)
 	if err := checkText(body); err != nil {
 		return relay.TriggerRequest{}, err
 	}
