@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -115,7 +116,22 @@ func (s *Server) logOutcome(c echo.Context, id string, d time.Duration) {
 		s.log.Debug("request served", append(attrs, "warnings", o.Warnings)...)
 		return
 	}
-	s.log.Info("request rejected", append(attrs, "reason", escape(o.Reason, 300))...)
+	// The reason is the relay's own message, and the log handler escapes
+	// it, so it is only cut here.
+	s.log.Info("request rejected", append(attrs, "reason", cut(o.Reason, 300))...)
+}
+
+// cut shortens s to at most max bytes without splitting a UTF-8 sequence,
+// marking a cut with "...".
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	end := max
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + "..."
 }
 
 func requestID(c echo.Context) string {
