@@ -82,7 +82,7 @@ type TokenOptions struct {
 	ForwardDomains []string
 	// MaxTokenSize rejects longer tokens before parsing, in bytes. Default: 32 KiB.
 	MaxTokenSize int
-	// Leeway tolerates clock skew on exp and nbf. Default: 30s.
+	// Leeway tolerates clock skew on exp, nbf and iat. Default: 30s.
 	Leeway time.Duration
 }
 

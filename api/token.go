@@ -138,7 +138,7 @@ func validKID(kid string) bool {
 // checkTimesAndAudience runs the claim checks that need no key, so that an
 // expired or misdirected token is rejected before any key is fetched.
 func (v *verifier) checkTimesAndAudience(claims jwt.MapClaims) error {
-	opts := []jwt.ParserOption{jwt.WithLeeway(v.opts.Leeway), jwt.WithTimeFunc(v.now)}
+	opts := []jwt.ParserOption{jwt.WithLeeway(v.opts.Leeway), jwt.WithTimeFunc(v.now), jwt.WithIssuedAt()}
 	if v.opts.Audience != "" {
 		opts = append(opts, jwt.WithAudience(v.opts.Audience))
 	}
@@ -150,6 +150,8 @@ func (v *verifier) checkTimesAndAudience(claims jwt.MapClaims) error {
 		return authErrorf("Authorization failed: the token has expired.")
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
 		return authErrorf("Authorization failed: the token is not valid yet (nbf is in the future).")
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return authErrorf("Authorization failed: the token is not valid yet (iat is in the future); check the clock of the token's issuer.")
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return authErrorf("Authorization failed: the token's aud claim does not name this relay; set the module's configuration-token audience to RELAY_AUDIENCE.")
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing) && v.opts.Audience != "":
@@ -228,6 +230,7 @@ func (v *verifier) parser(m jwt.SigningMethod) *jwt.Parser {
 		jwt.WithJSONNumber(),
 		jwt.WithLeeway(v.opts.Leeway),
 		jwt.WithTimeFunc(v.now),
+		jwt.WithIssuedAt(),
 	}
 	if v.opts.Audience != "" {
 		opts = append(opts, jwt.WithAudience(v.opts.Audience))

@@ -118,6 +118,8 @@ func TestTokenRejections(t *testing.T) {
 		{"missing aud", "Bearer " + rs256(t, testKey, "k1", claimsWith("aud", nil)), "no aud claim"},
 		{"expired", "Bearer " + rs256(t, testKey, "k1", claimsWith("exp", testNow.Add(-time.Hour).Unix())), "expired"},
 		{"not yet valid", "Bearer " + rs256(t, testKey, "k1", claimsWith("nbf", testNow.Add(time.Hour).Unix())), "not valid yet"},
+		{"issued in the future", "Bearer " + rs256(t, testKey, "k1", claimsWith("iat", testNow.Add(time.Hour).Unix())), "iat is in the future"},
+		{"hs256 issued in the future", "Bearer " + hs256(t, claimsWith("iat", testNow.Add(31*time.Second).Unix())), "iat is in the future"},
 		{"jwks host not allowed", "Bearer " + rs256(t, testKey, "k1", claimsWith(JWKSHostClaim, "127.0.0.1:8443")), "not in RELAY_JWKS_HOSTS"},
 		{"jwks host with path", "Bearer " + rs256(t, testKey, "k1", claimsWith(JWKSHostClaim, "127.0.0.1:7443/x?")), "not in RELAY_JWKS_HOSTS"},
 		{"jwks host missing", "Bearer " + rs256(t, testKey, "k1", claimsWith(JWKSHostClaim, nil)), "jwks_host claim is missing"},
@@ -170,6 +172,17 @@ func TestSeededKeyVerifies(t *testing.T) {
 
 	require.JSONEq(t, `{"data":{"status":"ok"}}`, r.Raw)
 	require.Empty(t, env.Dialer.Dials())
+}
+
+func TestIssuedAtWithinLeewayAccepted(t *testing.T) {
+	env := startEnv(t, rsOptions())
+	seedKeys(env.Server, "127.0.0.1:7443", map[string]*rsa.PublicKey{"k1": &testKey.PublicKey})
+	claims := rsClaims()
+	claims["iat"] = testNow.Add(29 * time.Second).Unix()
+
+	r := env.post(t, "/health", rs256(t, testKey, "k1", claims), "")
+
+	require.JSONEq(t, `{"data":{"status":"ok"}}`, r.Raw)
 }
 
 // seedKeys fills a host's key cache as if it had just been fetched.
