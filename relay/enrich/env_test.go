@@ -67,6 +67,9 @@ type envOptions struct {
 	budget   int
 	// lookups and details set LookupConcurrency and Concurrency.
 	lookups, details int
+	// component, when set, makes the Service's logger write JSON and name
+	// this component, as cmd/relay's logger does.
+	component string
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -82,6 +85,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.store = store.NewMemory(clk.Now)
 	}
 	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	if o.component != "" {
+		logger = slog.New(slog.NewJSONHandler(logs, nil)).With("component", o.component)
+	}
 	pool := gateway.NewPool(gateway.PoolOptions{
 		AllowedHosts: []string{"127.0.0.1"},
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -91,7 +98,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Store:             o.store,
 		StateKey:          []byte(testStateKey),
 		Now:               clk.Now,
-		Logger:            slog.New(slog.NewTextHandler(logs, nil)),
+		Logger:            logger,
 		MaxResponseBytes:  o.maxBytes,
 		CallBudget:        o.budget,
 		LookupConcurrency: o.lookups,

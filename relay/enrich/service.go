@@ -29,8 +29,9 @@ type Options struct {
 	StateKey []byte
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
-	// Logger receives cache failures and skipped details. Default:
-	// slog.Default().
+	// Logger receives cache failures and skipped details. New adds no
+	// attribute to it, so the caller names the component, once.
+	// Default: slog.Default().
 	Logger *slog.Logger
 	// Observer receives cache hit and miss counts; nil sends none.
 	Observer relay.Observer
@@ -108,10 +109,9 @@ func New(o Options) *Service {
 	if o.CacheLogInterval <= 0 {
 		o.CacheLogInterval = time.Minute
 	}
-	log := o.Logger.With("component", "enrich")
 	return &Service{
 		opts:     o,
-		log:      log,
+		log:      o.Logger,
 		cacheLog: newThrottle(o.CacheLogInterval, o.Now),
 	}
 }
