@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the relay's whole test suite the way CI does: installs redis-server
 # when it is missing (the store and end-to-end tests start their own), then
-# runs go vet and the race-enabled tests, end-to-end suites included.
+# checks gofmt, runs go vet and the race-enabled tests, end-to-end suites
+# included.
 #
 # Usage: bash scripts/test.sh [go test flags] [./package/...]
 # Arguments that start with "./" replace the default package pattern ./...;
@@ -97,6 +98,14 @@ main() {
 
 	install_redis
 	check_go
+
+	log "gofmt -l ."
+	unformatted=$(gofmt -l .)
+	if [[ -n "$unformatted" ]]; then
+		echo "test.sh: these files need gofmt -w:" >&2
+		echo "$unformatted" >&2
+		exit 1
+	fi
 
 	log "go vet ${packages[*]}"
 	go vet "${packages[@]}"
