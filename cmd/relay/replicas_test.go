@@ -23,8 +23,8 @@ func TestReplicasSubmitOneRemediation(t *testing.T) {
 	s, err := sim.New(sim.Options{Messages: 200})
 	require.NoError(t, err)
 	// A slow submit keeps the first trigger in flight while the others
-	// re-check the message, so the gateway's remediation state alone
-	// cannot stop a second submit; only the shared record can.
+	// re-check the message. The gateway's remediation state cannot stop a
+	// second submit then, so only the shared record can.
 	s.SetFault(sim.Fault{SlowEndpoint: "remediation", SlowDelay: time.Second})
 	gatewayURL, ca := resGatewayServer(t, s, func(string) {})
 	redis := storetest.StartRedis(t)
