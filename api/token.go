@@ -40,6 +40,12 @@ type verifier struct {
 	jwksHosts map[string]bool
 	jwks      *jwksCache
 	now       func() time.Time
+	// parser reads, verifies and validates a token in one pass. It is
+	// built once, because a jwt.Parser is safe for concurrent use once
+	// its options are set.
+	parser *jwt.Parser
+	// validator runs the time and audience checks before the key lookup.
+	validator *jwt.Validator
 }
 
 func newVerifier(opts TokenOptions, jwks *jwksCache, now func() time.Time) *verifier {
@@ -49,23 +55,56 @@ func newVerifier(opts TokenOptions, jwks *jwksCache, now func() time.Time) *veri
 			hosts[n] = true
 		}
 	}
-	return &verifier{opts: opts, jwksHosts: hosts, jwks: jwks, now: now}
+	checks := []jwt.ParserOption{jwt.WithLeeway(opts.Leeway), jwt.WithTimeFunc(now), jwt.WithIssuedAt()}
+	if opts.Audience != "" {
+		checks = append(checks, jwt.WithAudience(opts.Audience))
+	}
+	return &verifier{
+		opts: opts, jwksHosts: hosts, jwks: jwks, now: now,
+		parser:    jwt.NewParser(append([]jwt.ParserOption{jwt.WithJSONNumber()}, checks...)...),
+		validator: jwt.NewValidator(checks...),
+	}
 }
 
 // Verify checks the Authorization header value and returns the token's
 // claims. The error is always an *AuthError.
+//
+// The token is decoded once. The header, time and audience checks run in
+// the key function, which jwt.Parser calls after decoding and before it
+// verifies the signature; the key function then picks the key by the
+// token's algorithm. The parser validates the claims again after the
+// signature check.
 func (v *verifier) Verify(ctx context.Context, header string) (jwt.MapClaims, error) {
 	raw, err := v.bearer(header)
 	if err != nil {
 		return nil, err
 	}
 
-	parser := jwt.NewParser(jwt.WithJSONNumber())
 	claims := jwt.MapClaims{}
-	token, _, err := parser.ParseUnverified(raw, claims)
-	if err != nil {
+	decoded := false
+	_, err = v.parser.ParseWithClaims(raw, claims, func(token *jwt.Token) (any, error) {
+		decoded = true
+		return v.key(ctx, token, claims)
+	})
+	var ae *AuthError
+	switch {
+	case err == nil:
+		return claims, nil
+	case errors.As(err, &ae):
+		return nil, ae
+	case !decoded:
 		return nil, authErrorf("Authorization failed: the token is not a well-formed JWT.")
+	default:
+		return nil, signatureError(err)
 	}
+}
+
+// key runs the checks that need no key and returns the verification key of
+// the token's algorithm: the secret for HS256, the key server's RSA key for
+// RS256. Keying by algorithm closes RS/HS confusion, because an HS256 token
+// never gets an RSA key and golang-jwt's HMAC check accepts only a []byte
+// secret.
+func (v *verifier) key(ctx context.Context, token *jwt.Token, claims jwt.MapClaims) (any, error) {
 	if err := checkHeader(token); err != nil {
 		return nil, err
 	}
@@ -73,11 +112,14 @@ func (v *verifier) Verify(ctx context.Context, header string) (jwt.MapClaims, er
 		return nil, err
 	}
 
-	switch token.Method.Alg() {
-	case jwt.SigningMethodHS256.Alg():
-		return v.verifyHS256(raw)
-	case jwt.SigningMethodRS256.Alg():
-		return v.verifyRS256(ctx, raw, token, claims)
+	switch token.Method {
+	case jwt.SigningMethodHS256:
+		if len(v.opts.Secret) == 0 {
+			return nil, authErrorf("Authorization failed: HS256 tokens are not accepted because RELAY_JWT_SECRET is not set.")
+		}
+		return v.opts.Secret, nil
+	case jwt.SigningMethodRS256:
+		return v.rs256Key(ctx, token, claims)
 	default:
 		return nil, authErrorf("Authorization failed: the token's algorithm %s is not accepted; use RS256 or HS256.", quote(token.Method.Alg(), 16))
 	}
@@ -138,11 +180,7 @@ func validKID(kid string) bool {
 // checkTimesAndAudience runs the claim checks that need no key, so that an
 // expired or misdirected token is rejected before any key is fetched.
 func (v *verifier) checkTimesAndAudience(claims jwt.MapClaims) error {
-	opts := []jwt.ParserOption{jwt.WithLeeway(v.opts.Leeway), jwt.WithTimeFunc(v.now), jwt.WithIssuedAt()}
-	if v.opts.Audience != "" {
-		opts = append(opts, jwt.WithAudience(v.opts.Audience))
-	}
-	err := jwt.NewValidator(opts...).Validate(claims)
+	err := v.validator.Validate(claims)
 	switch {
 	case err == nil:
 		return nil
@@ -161,21 +199,9 @@ func (v *verifier) checkTimesAndAudience(claims jwt.MapClaims) error {
 	}
 }
 
-func (v *verifier) verifyHS256(raw string) (jwt.MapClaims, error) {
-	if len(v.opts.Secret) == 0 {
-		return nil, authErrorf("Authorization failed: HS256 tokens are not accepted because RELAY_JWT_SECRET is not set.")
-	}
-	claims := jwt.MapClaims{}
-	_, err := v.parser(jwt.SigningMethodHS256).ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) {
-		return v.opts.Secret, nil
-	})
-	if err != nil {
-		return nil, signatureError(err)
-	}
-	return claims, nil
-}
-
-func (v *verifier) verifyRS256(ctx context.Context, raw string, token *jwt.Token, unverified jwt.MapClaims) (jwt.MapClaims, error) {
+// rs256Key returns the RSA key of the token's kid from the key server its
+// jwks_host claim names, once the host is on the allow-list.
+func (v *verifier) rs256Key(ctx context.Context, token *jwt.Token, unverified jwt.MapClaims) (any, error) {
 	if !v.opts.rs256Enabled() {
 		return nil, authErrorf("Authorization failed: RS256 tokens are not accepted because RELAY_AUDIENCE or RELAY_GATEWAY_HOSTS is not set.")
 	}
@@ -194,15 +220,7 @@ func (v *verifier) verifyRS256(ctx context.Context, raw string, token *jwt.Token
 	case err != nil:
 		return nil, authErrorf("Authorization failed: the key set of %s could not be fetched; try again later.", host)
 	}
-
-	claims := jwt.MapClaims{}
-	_, err = v.parser(jwt.SigningMethodRS256).ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) {
-		return key, nil
-	})
-	if err != nil {
-		return nil, signatureError(err)
-	}
-	return claims, nil
+	return key, nil
 }
 
 // jwksHost reads jwks_host and checks it against the allow-list.
@@ -220,22 +238,6 @@ func (v *verifier) jwksHost(claims jwt.MapClaims) (string, error) {
 		return "", authErrorf("Authorization failed: the jwks_host claim names a host that is not in RELAY_JWKS_HOSTS.")
 	}
 	return host, nil
-}
-
-// parser verifies one algorithm only, which closes RS/HS confusion: an
-// HS256 token is never checked against an RSA key and the reverse.
-func (v *verifier) parser(m jwt.SigningMethod) *jwt.Parser {
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{m.Alg()}),
-		jwt.WithJSONNumber(),
-		jwt.WithLeeway(v.opts.Leeway),
-		jwt.WithTimeFunc(v.now),
-		jwt.WithIssuedAt(),
-	}
-	if v.opts.Audience != "" {
-		opts = append(opts, jwt.WithAudience(v.opts.Audience))
-	}
-	return jwt.NewParser(opts...)
 }
 
 func signatureError(err error) error {
