@@ -1,7 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,10 +42,31 @@ func TestEncodeEnvelopeShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := encodeEnvelope(tc.data, tc.errs)
+			parts, err := encodeEnvelope(tc.data, tc.errs)
 			require.NoError(t, err)
+			got := bytes.Join(parts, nil)
 			require.JSONEq(t, tc.want, string(got))
 			require.True(t, json.Valid(got))
 		})
 	}
+}
+
+func TestLargeResponseHasContentLength(t *testing.T) {
+	env := startEnv(t, testOptions())
+	env.Services.Data = map[string]string{"padding": strings.Repeat("x", 20000)}
+
+	req, err := http.NewRequest(http.MethodPost, env.URL+"/deliberate/observables", strings.NewReader(`[{"type":"ip","value":"192.0.2.1"}]`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+hs256(t, validClaims()))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	require.Equal(t, int64(len(body)), resp.ContentLength)
+	require.Empty(t, resp.TransferEncoding)
+	require.JSONEq(t, `{"data":{"padding":"`+strings.Repeat("x", 20000)+`"}}`, string(body))
 }
