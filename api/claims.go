@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -61,10 +62,11 @@ const (
 type claimReader struct {
 	gatewayHosts   []string // normalised host or host:port entries
 	forwardDomains map[string]bool
+	caPEMs         caPEMCache
 }
 
 func newClaimReader(opts TokenOptions) *claimReader {
-	r := &claimReader{forwardDomains: map[string]bool{}}
+	r := &claimReader{forwardDomains: map[string]bool{}, caPEMs: caPEMCache{pems: map[string]string{}}}
 	for _, h := range opts.GatewayHosts {
 		if n, err := normalizeHostEntry(h); err == nil {
 			r.gatewayHosts = append(r.gatewayHosts, n)
@@ -91,7 +93,7 @@ func (r *claimReader) Module(claims jwt.MapClaims) (*relay.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	caPEM, err := c.caPEM()
+	caPEM, err := c.caPEM(&r.caPEMs)
 	if err != nil {
 		return nil, err
 	}
@@ -226,20 +228,54 @@ func checkCredential(userClaim, passwordClaim, user, password string) error {
 }
 
 // caPEM reads GATEWAY_CA_PEM; a literal "\n" stands for a newline because
-// the platform's form fields are single-line.
-func (c claimSet) caPEM() (string, error) {
+// the platform's form fields are single-line. A value already seen to hold
+// a certificate comes from the cache.
+func (c claimSet) caPEM(cache *caPEMCache) (string, error) {
 	s, err := c.optionalString(ClaimGatewayCAPEM)
 	if err != nil || s == "" {
 		return "", err
 	}
+	if pem, ok := cache.get(s); ok {
+		return pem, nil
+	}
 	if len(s) > maxCAPEMBytes {
 		return "", claimError(ClaimGatewayCAPEM, "is too long; expected at most 16 KiB of PEM")
 	}
-	s = strings.ReplaceAll(s, `\n`, "\n")
-	if !x509.NewCertPool().AppendCertsFromPEM([]byte(s)) {
+	pem := strings.ReplaceAll(s, `\n`, "\n")
+	if !x509.NewCertPool().AppendCertsFromPEM([]byte(pem)) {
 		return "", claimError(ClaimGatewayCAPEM, "has no PEM certificate; paste the CA certificate including its BEGIN and END lines")
 	}
-	return s, nil
+	cache.put(s, pem)
+	return pem, nil
+}
+
+// maxCachedCAPEMs bounds the CA claims a caPEMCache keeps. At the 16 KiB
+// claim limit, the claims and their converted copies take at most 2 MiB.
+const maxCachedCAPEMs = 64
+
+// caPEMCache keeps GATEWAY_CA_PEM values that passed the check, so each
+// module's CA is parsed once instead of on every request. It holds only CA
+// certificates, which are public, taken from tokens whose signature was
+// verified, and it is emptied when full.
+type caPEMCache struct {
+	mu   sync.RWMutex
+	pems map[string]string // claim value → PEM with real newlines
+}
+
+func (c *caPEMCache) get(claim string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	pem, ok := c.pems[claim]
+	return pem, ok
+}
+
+func (c *caPEMCache) put(claim, pem string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pems) >= maxCachedCAPEMs {
+		clear(c.pems)
+	}
+	c.pems[claim] = pem
 }
 
 func (c claimSet) uiURL(first *url.URL) (string, error) {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -164,4 +165,33 @@ func testCAPEM(t *testing.T) string {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	require.NoError(t, err)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func TestCAPEMCacheKeepsOnlyValidClaims(t *testing.T) {
+	r := newClaimReader(testOptions().Token)
+	ca := testCAPEM(t)
+	valid := claimSet{ClaimGatewayCAPEM: strings.ReplaceAll(ca, "\n", `\n`)}
+	invalid := claimSet{ClaimGatewayCAPEM: "not a certificate"}
+
+	for range 2 {
+		got, err := valid.caPEM(&r.caPEMs)
+		require.NoError(t, err)
+		require.Equal(t, ca, got)
+	}
+	for range 2 {
+		_, err := invalid.caPEM(&r.caPEMs)
+		require.ErrorContains(t, err, "has no PEM certificate")
+	}
+	require.Len(t, r.caPEMs.pems, 1)
+}
+
+func TestCAPEMCacheIsBounded(t *testing.T) {
+	var c caPEMCache
+	c.pems = map[string]string{}
+	for i := range maxCachedCAPEMs + 5 {
+		c.put(fmt.Sprint("claim-", i), "pem")
+	}
+	require.LessOrEqual(t, len(c.pems), maxCachedCAPEMs)
+	_, ok := c.get(fmt.Sprint("claim-", maxCachedCAPEMs+4))
+	require.True(t, ok)
 }
