@@ -32,10 +32,11 @@ func DecodeObservables(body []byte, max int) ([]observables.Observable, []*relay
 		}
 	}
 
-	var (
-		out  []observables.Observable
-		seen = map[observables.Observable]bool{}
-	)
+	var out []observables.Observable
+	if len(list) > 0 {
+		out = make([]observables.Observable, 0, len(list))
+	}
+	seen := make(map[observables.Observable]bool, len(list))
 	for _, o := range list {
 		if seen[o] || !observables.Supported(o.Type) {
 			continue

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/securex-esa/relay/observables"
 )
@@ -20,11 +19,19 @@ import (
 // must already be valid UTF-8.
 func scanObservables(body []byte) ([]observables.Observable, bool) {
 	s := scanner{buf: body}
+	// Decoded strings are never longer than the body.
+	s.text.Grow(len(body))
 	s.skipSpace()
 	if !s.consume('[') {
 		return nil, false
 	}
+	// Each observable is one object, so counting braces sizes the list
+	// of a usual request in one pass. The bound keeps braces inside
+	// values from reserving more than a few KiB.
 	var out []observables.Observable
+	if n := min(bytes.Count(body, []byte("{")), 128); n > 0 {
+		out = make([]observables.Observable, 0, n)
+	}
 	s.skipSpace()
 	if !s.consume(']') {
 		for {
@@ -52,6 +59,10 @@ func scanObservables(body []byte) ([]observables.Observable, bool) {
 type scanner struct {
 	buf []byte
 	pos int
+	// text holds every decoded string back to back, so that the strings
+	// of one body cost one allocation. A strings.Builder only appends, so
+	// strings taken from it stay valid as it grows.
+	text strings.Builder
 }
 
 func (s *scanner) skipSpace() {
@@ -87,21 +98,35 @@ func (s *scanner) object() (observables.Observable, bool) {
 		if !ok {
 			return observables.Observable{}, false
 		}
-		val, ok := s.str()
+		raw, escaped, ok := s.rawStr()
 		if !ok {
 			return observables.Observable{}, false
 		}
-		switch key {
+		// Any member's escapes must decode, or the general decoder takes
+		// over.
+		var decoded string
+		if escaped {
+			if decoded, ok = s.unescape(raw); !ok {
+				return observables.Observable{}, false
+			}
+		}
+		switch string(key) {
 		case "type":
 			if hasType {
 				return observables.Observable{}, false
 			}
-			typ, hasType = val, true
+			typ, hasType = decoded, true
+			if !escaped {
+				typ = typeName(raw)
+			}
 		case "value":
 			if hasValue {
 				return observables.Observable{}, false
 			}
-			value, hasValue = val, true
+			value, hasValue = decoded, true
+			if !escaped {
+				value = s.keep(raw)
+			}
 		}
 
 		s.skipSpace()
@@ -121,59 +146,75 @@ func (s *scanner) object() (observables.Observable, bool) {
 
 // key reads an object key and its colon. A key with an escape is left to
 // the general decoder, because "\u0074ype" is "type" there.
-func (s *scanner) key() (string, bool) {
-	start := s.pos
-	k, ok := s.str()
-	if !ok || bytes.IndexByte(s.buf[start:s.pos], '\\') >= 0 {
-		return "", false
+func (s *scanner) key() ([]byte, bool) {
+	k, escaped, ok := s.rawStr()
+	if !ok || escaped {
+		return nil, false
 	}
 	s.skipSpace()
 	if !s.consume(':') {
-		return "", false
+		return nil, false
 	}
 	s.skipSpace()
 	return k, true
 }
 
-// str reads a JSON string. One without escapes is copied as it is.
-func (s *scanner) str() (string, bool) {
+// rawStr reads a JSON string and returns its contents as they are in buf,
+// with escaped reporting whether they contain an escape.
+func (s *scanner) rawStr() (raw []byte, escaped, ok bool) {
 	if !s.consume('"') {
-		return "", false
+		return nil, false, false
 	}
 	start := s.pos
-	escaped := false
 	for s.pos < len(s.buf) {
 		c := s.buf[s.pos]
 		switch {
 		case c == '"':
 			s.pos++
-			raw := s.buf[start : s.pos-1]
-			if !escaped {
-				return string(raw), true
-			}
-			return unescape(raw)
+			return s.buf[start : s.pos-1], escaped, true
 		case c == '\\':
 			escaped = true
 			s.pos += 2
 		case c < 0x20:
-			return "", false
+			return nil, false, false
 		default:
 			s.pos++
 		}
 	}
-	return "", false
+	return nil, false, false
+}
+
+// internedTypes are the type names typeName returns without a copy. A type
+// missing here is only copied, so the list needs no other upkeep.
+var internedTypes = [...]observables.Type{
+	observables.Email, observables.MessageID, observables.CiscoMID, observables.Subject,
+	observables.IP, observables.IPv6, observables.Domain, observables.URL,
+	observables.SHA256, observables.FileName,
+}
+
+// typeName returns the type constant when raw spells one exactly, which
+// spares a string per observable. Any other spelling is copied, and the
+// caller normalises it.
+func typeName(raw []byte) string {
+	for _, t := range internedTypes {
+		if string(raw) == string(t) {
+			return string(t)
+		}
+	}
+	return string(raw)
 }
 
 // unescape decodes the escapes of a JSON string's contents. encoding/json
 // escapes <, > and & as \u003c, \u003e and \u0026 by default, so request
 // bodies often carry them. A surrogate escape goes to encoding/json, which
 // pairs surrogates and replaces lone ones.
-func unescape(raw []byte) (string, bool) {
-	out := make([]byte, 0, len(raw))
+func (s *scanner) unescape(raw []byte) (string, bool) {
+	start := s.text.Len()
+	out := &s.text
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c != '\\' {
-			out = append(out, c)
+			out.WriteByte(c)
 			continue
 		}
 		if i+1 >= len(raw) {
@@ -182,17 +223,17 @@ func unescape(raw []byte) (string, bool) {
 		i++
 		switch raw[i] {
 		case '"', '\\', '/':
-			out = append(out, raw[i])
+			out.WriteByte(raw[i])
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		case 'u':
 			r, ok := hex4(raw[i+1:])
 			if !ok {
@@ -201,13 +242,20 @@ func unescape(raw []byte) (string, bool) {
 			if utf16.IsSurrogate(r) {
 				return unescapeGeneral(raw)
 			}
-			out = utf8.AppendRune(out, r)
+			out.WriteRune(r)
 			i += 4
 		default:
 			return "", false
 		}
 	}
-	return string(out), true
+	return s.text.String()[start:], true
+}
+
+// keep returns raw as a string kept in s.text.
+func (s *scanner) keep(raw []byte) string {
+	start := s.text.Len()
+	s.text.Write(raw)
+	return s.text.String()[start:]
 }
 
 // hex4 reads the four hex digits of a \u escape.

@@ -104,6 +104,15 @@ func (s *Server) logOutcome(c echo.Context, id string, d time.Duration) {
 	}
 
 	r := c.Request()
+	level := slog.LevelInfo
+	if o.Code == "ok" {
+		level = slog.LevelDebug
+	}
+	// Most servers log at Info, where every served request would build
+	// and escape these values for nothing.
+	if !s.log.Enabled(r.Context(), level) {
+		return
+	}
 	attrs := []any{
 		"request_id", id,
 		"method", escape(r.Method, 16),

@@ -141,7 +141,7 @@ func (s *Server) readBody(c echo.Context) ([]byte, *relay.Error) {
 	if r.ContentLength > s.opts.MaxBody {
 		return nil, tooLarge
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxBody+1))
+	body, err := readAll(r.Body, r.ContentLength, s.opts.MaxBody+1)
 	if err != nil {
 		return nil, relay.NewFatal(relay.CodeInvalidArgument, "The request body could not be read completely.")
 	}
@@ -149,6 +149,31 @@ func (s *Server) readBody(c echo.Context) ([]byte, *relay.Error) {
 		return nil, tooLarge
 	}
 	return body, nil
+}
+
+// readAll reads up to limit bytes of r. A known size below the limit sizes
+// the buffer at once, where io.ReadAll would grow it step by step.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	r = io.LimitReader(r, limit)
+	if size < 0 || size >= limit {
+		return io.ReadAll(r)
+	}
+	// The byte beyond the announced size lets a longer body show itself,
+	// and then the rest is read as io.ReadAll would.
+	buf := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == cap(buf):
+			rest, err := io.ReadAll(r)
+			return append(buf, rest...), err
+		}
+	}
 }
 
 func (s *Server) requestContext(c echo.Context) (context.Context, context.CancelFunc) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
 
@@ -291,4 +292,29 @@ func TestModuleInstanceHeader(t *testing.T) {
 	require.Equal(t, "analyst@example.com", calls[0].Module.Subject)
 	requireError(t, bad, relay.CodeInvalidArgument)
 	require.Contains(t, bad.Errors[0].Message, "X-Module-Instance-ID")
+}
+
+func TestReadAllAgainstAnnouncedSize(t *testing.T) {
+	cases := []struct {
+		name  string
+		body  string
+		size  int64
+		limit int64
+		want  string
+	}{
+		{"exact size", "abcdef", 6, 100, "abcdef"},
+		{"unknown size", "abcdef", -1, 100, "abcdef"},
+		{"longer than announced", "abcdefgh", 3, 100, "abcdefgh"},
+		{"shorter than announced", "abc", 6, 100, "abc"},
+		{"over the limit", "abcdefgh", -1, 5, "abcde"},
+		{"announced over the limit", "abcdefgh", 8, 5, "abcde"},
+		{"empty", "", 0, 100, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readAll(iotest.OneByteReader(strings.NewReader(tc.body)), tc.size, tc.limit)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
+		})
+	}
 }
