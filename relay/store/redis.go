@@ -125,13 +125,30 @@ func (r *Redis) GetMany(ctx context.Context, keys []string) ([][]byte, error) {
 		return nil, r.unavailable("MGET", err)
 	}
 
-	values := make([][]byte, len(keys))
-	for i, reply := range replies {
+	return copyReplies(replies), nil
+}
+
+// copyReplies turns MGET's string replies into byte slices, nil where a
+// key was missing. All values share one buffer, which costs one
+// allocation where a copy per value costs one each. Each value is capped
+// at its own length, so appending to one cannot overwrite the next.
+func copyReplies(replies []any) [][]byte {
+	size := 0
+	for _, reply := range replies {
 		if s, ok := reply.(string); ok {
-			values[i] = []byte(s)
+			size += len(s)
 		}
 	}
-	return values, nil
+	buf := make([]byte, 0, size)
+	values := make([][]byte, len(replies))
+	for i, reply := range replies {
+		if s, ok := reply.(string); ok {
+			start := len(buf)
+			buf = append(buf, s...)
+			values[i] = buf[start:len(buf):len(buf)]
+		}
+	}
+	return values
 }
 
 // Set writes a value that expires after ttl; a ttl of zero or less keeps
