@@ -47,6 +47,9 @@ func normalizeMessageID(value string) (string, error) {
 	case len(inner)+2 > maxMessageIDBytes:
 		return "", reject(MessageID, value, "is longer than 998 bytes", expectedMessageID)
 	}
+	if hasOpen {
+		return value, nil
+	}
 	return "<" + inner + ">", nil
 }
 
