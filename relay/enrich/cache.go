@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,12 +78,48 @@ func decodeEntry(raw []byte) (cacheEntry, error) {
 
 // cacheKey is the verdict cache key of an observable for a tenant.
 func cacheKey(tenant string, t target) string {
+	return relay.Key(tenant, "verdict", string(t.obs.Type), keyValue(t))
+}
+
+// keyValue is the observable's value as a cache key carries it.
+func keyValue(t target) string {
 	v := t.obs.Value
 	if len(v) > maxKeyValue {
 		sum := sha256.Sum256([]byte(v))
 		v = "sha256-" + hex.EncodeToString(sum[:])
 	}
-	return relay.Key(tenant, "verdict", string(t.obs.Type), v)
+	return v
+}
+
+// cacheKeys returns cacheKey of every target. The keys are cut from one
+// string, which costs one allocation where cacheKey costs two per key.
+func cacheKeys(tenant string, ts []target) []string {
+	prefix := relay.Key(tenant, "verdict") + ":"
+	values := make([]string, len(ts))
+	size := 0
+	for i, t := range ts {
+		values[i] = keyValue(t)
+		size += len(prefix) + len(t.obs.Type) + 1 + len(values[i])
+	}
+
+	var b strings.Builder
+	b.Grow(size)
+	ends := make([]int, len(ts))
+	for i, t := range ts {
+		b.WriteString(prefix)
+		b.WriteString(string(t.obs.Type))
+		b.WriteByte(':')
+		b.WriteString(values[i])
+		ends[i] = b.Len()
+	}
+	joined := b.String()
+	keys := values[:0]
+	start := 0
+	for _, end := range ends {
+		keys = append(keys, joined[start:end])
+		start = end
+	}
+	return keys
 }
 
 // readCache reads the entries of all targets in one round trip. A missing,
@@ -92,16 +129,15 @@ func (s *Service) readCache(ctx context.Context, tenant string, ts []target) []*
 	if len(ts) == 0 {
 		return out
 	}
-	keys := make([]string, len(ts))
-	for i, t := range ts {
-		keys[i] = cacheKey(tenant, t)
-	}
+	keys := cacheKeys(tenant, ts)
 	vals, err := s.opts.Store.GetMany(ctx, keys)
 	if err != nil {
 		s.cacheFailed("read", err)
 		return out
 	}
 	now := s.opts.Now()
+	// One array holds every entry read, instead of one allocation each.
+	entries := make([]cacheEntry, len(ts))
 	for i, raw := range vals {
 		if raw == nil || i >= len(out) {
 			continue
@@ -116,7 +152,8 @@ func (s *Service) readCache(ctx context.Context, tenant string, ts []target) []*
 		if !now.Before(e.expires) {
 			continue
 		}
-		out[i] = &e
+		entries[i] = e
+		out[i] = &entries[i]
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,4 +79,29 @@ func FuzzDecodeEntry(f *testing.F) {
 			t.Fatalf("entry %q does not survive a round trip: %v", raw, err)
 		}
 	})
+}
+
+func TestCacheKeysMatchCacheKey(t *testing.T) {
+	long := "https://example.com/" + strings.Repeat("a", maxKeyValue)
+	cases := []struct {
+		name    string
+		targets []target
+	}{
+		{"none", nil},
+		{"one", []target{{obs: observables.Observable{Type: observables.IP, Value: "192.0.2.1"}}}},
+		{"mixed with a hashed value", []target{
+			{obs: observables.Observable{Type: observables.MessageID, Value: "<a@b.example>"}},
+			{obs: observables.Observable{Type: observables.URL, Value: long}},
+			{obs: observables.Observable{Type: observables.SHA256, Value: strings.Repeat("f", 64)}},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := cacheKeys("tenant", tc.targets)
+			require.Len(t, keys, len(tc.targets))
+			for i, tg := range tc.targets {
+				require.Equal(t, cacheKey("tenant", tg), keys[i])
+			}
+		})
+	}
 }

@@ -52,6 +52,8 @@ type call struct {
 	win    window
 	limit  int
 	// slots bounds the request's messages with detail calls in flight.
+	// lookupAll sets it and searching, because a request served from the
+	// cache needs neither.
 	slots chan struct{}
 	// searching bounds the request's observables with searches in flight.
 	// A lookup gives its place up before its detail calls, so the next
@@ -63,12 +65,10 @@ type call struct {
 
 func (s *Service) newCall(m *relay.Module) *call {
 	return &call{
-		module:    m,
-		tenant:    relay.Tenant(s.opts.StateKey, m),
-		win:       newWindow(s.opts.Now(), m),
-		limit:     entitiesLimit(m),
-		slots:     make(chan struct{}, s.opts.Concurrency),
-		searching: make(chan struct{}, s.opts.LookupConcurrency),
+		module: m,
+		tenant: s.tenants.Of(m),
+		win:    newWindow(s.opts.Now(), m),
+		limit:  entitiesLimit(m),
 	}
 }
 

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -88,7 +89,7 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	c := s.newCall(m)
 	ctx = gateway.WithBudget(ctx, s.opts.CallBudget)
 
-	var judgedTargets []target
+	judgedTargets := make([]target, 0, len(targets))
 	for _, t := range targets {
 		if judged(t.obs.Type) {
 			judgedTargets = append(judgedTargets, t)
@@ -96,7 +97,7 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	}
 	cached := s.readCache(ctx, c.tenant, judgedTargets)
 
-	var data ctim.VerdictsData
+	data := ctim.VerdictsData{Encoded: make([]json.RawMessage, 0, len(judgedTargets))}
 	var misses []target
 	for i, t := range judgedTargets {
 		e := cached[i]
@@ -117,6 +118,9 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 	}
 	if s.opts.Observer != nil {
 		s.opts.Observer.CacheLookups(len(judgedTargets)-len(misses), len(misses))
+	}
+	if len(misses) == 0 {
+		return data, errs
 	}
 
 	outcomes, err := s.lookupAll(ctx, c, misses, needsDetails)
@@ -148,6 +152,8 @@ func (s *Service) lookupAll(ctx context.Context, c *call, ts []target, details f
 		ts[i].fillForms()
 	}
 	c.details = newDetailBudget(s.opts.CallBudget, searchCalls(c, ts))
+	c.slots = make(chan struct{}, s.opts.Concurrency)
+	c.searching = make(chan struct{}, s.opts.LookupConcurrency)
 	out := make([]*outcome, len(ts))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.LookupConcurrency + s.opts.Concurrency)

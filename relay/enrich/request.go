@@ -41,9 +41,9 @@ func (t *target) fillForms() {
 // one warning naming its type; unsupported types are skipped silently, as
 // the platform sends types other modules handle.
 func prepare(obs []observables.Observable) ([]target, []*relay.Error) {
-	var out []target
+	out := make([]target, 0, len(obs))
 	var warnings []*relay.Error
-	seen := map[observables.Observable]bool{}
+	seen := make(map[observables.Observable]bool, len(obs))
 	for _, o := range obs {
 		if !observables.Supported(o.Type) {
 			continue

@@ -72,6 +72,7 @@ type Options struct {
 // Service implements the enrichment routes.
 type Service struct {
 	opts     Options
+	tenants  *relay.Tenants
 	log      *slog.Logger
 	flight   singleflight.Group
 	cacheLog *throttle
@@ -111,6 +112,7 @@ func New(o Options) *Service {
 	}
 	return &Service{
 		opts:     o,
+		tenants:  relay.NewTenants(o.StateKey),
 		log:      o.Logger,
 		cacheLog: newThrottle(o.CacheLogInterval, o.Now),
 	}
