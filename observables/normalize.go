@@ -69,7 +69,19 @@ func containsControl(s string) bool {
 // containsSpaceOrControl reports whether s contains white space or a control
 // character.
 func containsSpaceOrControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}) >= 0
+	// ASCII is checked byte by byte: there, white space and control
+	// characters are exactly the bytes up to 0x20 and 0x7f. The rest of
+	// s from its first other byte goes through the unicode tables.
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			return strings.IndexFunc(s[i:], func(r rune) bool {
+				return unicode.IsSpace(r) || unicode.IsControl(r)
+			}) >= 0
+		}
+		if b <= ' ' || b == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/require"
 )
@@ -346,4 +347,18 @@ func TestNormalizeLengthLimits(t *testing.T) {
 		{name: "file name of 256 bytes", typ: FileName, value: strings.Repeat("f", 256), problem: "255 bytes"},
 		{name: "message id of 999 bytes", typ: MessageID, value: "<" + strings.Repeat("m", 995) + "@x>", problem: "998 bytes"},
 	})
+}
+
+func TestContainsSpaceOrControlMatchesUnicode(t *testing.T) {
+	slow := func(s string) bool {
+		return strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
+	}
+	for r := rune(0); r < 0x3100; r++ {
+		for _, s := range []string{string(r), "a" + string(r) + "b", "é" + string(r)} {
+			require.Equal(t, slow(s), containsSpaceOrControl(s), "%q", s)
+		}
+	}
+	require.True(t, containsSpaceOrControl("abc\u2028"))
+	require.True(t, containsSpaceOrControl("abc\u00a0"))
+	require.False(t, containsSpaceOrControl("<a.b@c.example>"))
 }
