@@ -5,6 +5,7 @@
 //
 //	go run ./cmd/relaybench                       # every scenario
 //	go run ./cmd/relaybench -scenario herd -json herd.json
+//	go run ./cmd/relaybench -scenario cold-observe -relay-env RELAY_LOOKUP_CONCURRENCY=20
 //
 // Targets are printed with PASS or MISS beside the measured value; the
 // program never fails because a target is missed.
@@ -18,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +46,28 @@ type options struct {
 	latency     time.Duration
 	redisURL    string
 	keep        bool
+	// relayEnv are KEY=VALUE settings added to every relay's environment.
+	relayEnv []string
+}
+
+// fixedRelayEnv are the relay settings relaybench makes itself, which
+// -relay-env cannot replace without breaking the measurement.
+var fixedRelayEnv = []string{
+	"RELAY_ADDR", "RELAY_METRICS_ADDR", "RELAY_JWT_SECRET", "RELAY_GATEWAY_HOSTS",
+	"RELAY_REDIS_URL", "RELAY_STATE_KEY", "RELAY_LOG_FORMAT",
+}
+
+// addRelayEnv checks and records one -relay-env value.
+func (o *options) addRelayEnv(kv string) error {
+	key, _, ok := strings.Cut(kv, "=")
+	switch {
+	case !ok || key == "":
+		return fmt.Errorf("invalid value %q; expected KEY=VALUE such as RELAY_LOOKUP_CONCURRENCY=20", kv)
+	case slices.Contains(fixedRelayEnv, key):
+		return fmt.Errorf("%s is set by relaybench itself and cannot be replaced; the fixed settings are %s", key, strings.Join(fixedRelayEnv, ", "))
+	}
+	o.relayEnv = append(o.relayEnv, kv)
+	return nil
 }
 
 func parseOptions(args []string, stderr io.Writer) (*options, error) {
@@ -58,6 +82,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 0, "concurrent requests, overriding every scenario's default; for connections it is the number of keep-alive clients")
 	fs.DurationVar(&o.latency, "latency", 100*time.Millisecond, "simulator latency added to every gateway response in cold-observe and herd")
 	fs.StringVar(&o.redisURL, "redis", os.Getenv("RELAY_REDIS_URL"), "Redis `URL` the relays share; default RELAY_REDIS_URL, else a redis-server started on a unix socket in the temporary folder and stopped at exit")
+	fs.Func("relay-env", "add `KEY=VALUE` to the environment of every relay process, such as RELAY_LOOKUP_CONCURRENCY=20; repeat it for several settings. relaybench removes the caller's RELAY_ variables and sets "+strings.Join(fixedRelayEnv, ", ")+" itself, which cannot be replaced. The values are printed with the results", o.addRelayEnv)
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (relay binary, relay logs, CA PEM) and print its path")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -121,9 +146,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer b.close()
 
+	if len(o.relayEnv) > 0 {
+		fmt.Fprintf(stdout, "relay environment adds %s\n", strings.Join(o.relayEnv, " "))
+	}
 	results, failed := runScenarios(ctx, b, o, stdout, stderr)
 	if o.jsonPath != "" {
-		if err := writeJSON(o.jsonPath, b.machine(), results); err != nil {
+		if err := writeJSON(o.jsonPath, b.machine(), o.relayEnv, results); err != nil {
 			fmt.Fprintf(stderr, "relaybench: %v\n", err)
 			return 1
 		}

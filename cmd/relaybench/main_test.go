@@ -148,3 +148,40 @@ func TestParseMetrics(t *testing.T) {
 	require.Equal(t, int64(50), d.cacheHits)
 	require.Equal(t, map[string]int64{"login": 1}, d.gatewayCalls)
 }
+
+func TestRelayEnvFlag(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		want    []string
+		wantErr string
+	}{
+		{"none", nil, nil, ""},
+		{"repeated", []string{"-relay-env", "RELAY_LOOKUP_CONCURRENCY=20", "-relay-env", "RELAY_DETAIL_CONCURRENCY=40"},
+			[]string{"RELAY_LOOKUP_CONCURRENCY=20", "RELAY_DETAIL_CONCURRENCY=40"}, ""},
+		{"empty value", []string{"-relay-env", "RELAY_LOG_LEVEL="}, []string{"RELAY_LOG_LEVEL="}, ""},
+		{"no equals sign", []string{"-relay-env", "RELAY_LOOKUP_CONCURRENCY"}, nil, "expected KEY=VALUE"},
+		{"no key", []string{"-relay-env", "=20"}, nil, "expected KEY=VALUE"},
+		{"fixed setting", []string{"-relay-env", "RELAY_STATE_KEY=x"}, nil, "set by relaybench itself"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseOptions(tc.args, io.Discard)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, o.relayEnv)
+		})
+	}
+}
+
+func TestRelayEnvComesLast(t *testing.T) {
+	b := &bench{opts: &options{relayEnv: []string{"RELAY_LOG_LEVEL=debug"}}, secret: "s", redisURL: "unix:///tmp/r.sock", simURL: "https://127.0.0.1:1"}
+
+	env := b.relayEnv("key")
+
+	require.Equal(t, "RELAY_LOG_LEVEL=debug", env[len(env)-1])
+	require.Contains(t, env, "RELAY_LOG_LEVEL=info", "os/exec uses the last value of a repeated key")
+}

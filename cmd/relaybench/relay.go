@@ -97,7 +97,7 @@ func (b *bench) startRelay(ctx context.Context, name, stateKey string) (*relayPr
 }
 
 // relayEnv is the environment without any RELAY_ setting of the caller,
-// plus the benchmark's settings.
+// plus the benchmark's settings and then those of -relay-env.
 func (b *bench) relayEnv(stateKey string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -105,7 +105,7 @@ func (b *bench) relayEnv(stateKey string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env,
+	env = append(env,
 		"RELAY_ADDR=127.0.0.1:0",
 		"RELAY_METRICS_ADDR=127.0.0.1:0",
 		"RELAY_JWT_SECRET="+b.secret,
@@ -115,6 +115,7 @@ func (b *bench) relayEnv(stateKey string) []string {
 		"RELAY_LOG_FORMAT=json",
 		"RELAY_LOG_LEVEL=info",
 	)
+	return append(env, b.opts.relayEnv...)
 }
 
 // listenAddrs are the addresses a relay logs once it listens.

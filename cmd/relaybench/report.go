@@ -163,15 +163,17 @@ func (b *bench) machine() machine {
 	return m
 }
 
-// writeJSON writes the machine and the results to path.
-func writeJSON(path string, m machine, results []*result) error {
+// writeJSON writes the machine, the settings -relay-env added and the
+// results to path.
+func writeJSON(path string, m machine, relayEnv []string, results []*result) error {
 	if results == nil {
 		results = []*result{}
 	}
 	raw, err := json.MarshalIndent(struct {
-		Machine machine   `json:"machine"`
-		Results []*result `json:"results"`
-	}{m, results}, "", "  ")
+		Machine  machine   `json:"machine"`
+		RelayEnv []string  `json:"relay_env,omitempty"`
+		Results  []*result `json:"results"`
+	}{m, relayEnv, results}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the results: %w", err)
 	}
