@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -68,6 +69,9 @@ func auditCommand(ctx context.Context, args []string, env environment) int {
 
 // readAudit opens the Redis store and reads up to n newest entries.
 func readAudit(ctx context.Context, redisURL string, n int64) ([]respond.AuditEntry, error) {
+	// The command reports an unreachable Redis itself, so go-redis's own
+	// dial messages are kept off standard error.
+	store.RouteRedisLogs(slog.New(slog.DiscardHandler))
 	st, err := store.OpenRedis(redisURL, store.RedisOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("RELAY_REDIS_URL: %w", err)

@@ -19,11 +19,16 @@ import (
 func healthcheckCommand(ctx context.Context, args []string, env environment) int {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: relay healthcheck [-addr HOST:PORT] [-timeout 3s]\n\n"+
+			"Calls /watchdog of a running relay and exits 0 when it echoes the Health-Check header.\n\n")
+		fs.PrintDefaults()
+	}
 	def := env.Getenv("RELAY_ADDR")
 	if def == "" {
 		def = ":9090"
 	}
-	addr := fs.String("addr", def, "address of the relay (default: RELAY_ADDR)")
+	addr := fs.String("addr", def, "address of the relay; RELAY_ADDR when set")
 	timeout := fs.Duration("timeout", 3*time.Second, "deadline of the check")
 	if err := fs.Parse(args); err != nil {
 		return exitCodeForFlags(err)
