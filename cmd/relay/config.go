@@ -87,7 +87,7 @@ var settings = []setting{
 	{"RELAY_GATEWAY_HOSTS", "", "host[:port] list", "Gateway hosts GATEWAY_URL and ESA_CONFIG_URL may name; \"host\" allows every port. Also the only hosts allowed to resolve to loopback or link-local addresses.", hostListSetting(func(c *Config) *[]string { return &c.GatewayHosts })},
 	{"RELAY_FORWARD_DOMAINS", "", "domain list", "Mail domains FORWARD_ADDRESS may belong to; empty disables forward actions.", listSetting(func(c *Config) *[]string { return &c.ForwardDomains })},
 	{"RELAY_PROTECTED_DOMAINS", "", "domain list", "Domains, with their subdomains, that block actions never offer to block (your own domains).", listSetting(func(c *Config) *[]string { return &c.ProtectedDomains })},
-	{"RELAY_REDIS_URL", "", "URL", "Redis for state shared by replicas (redis://, rediss://, redis+sentinel://h:p,h:p/MASTER, redis+cluster://h:p,h:p); unset keeps state in process.", func(c *Config, v string) error { c.RedisURL = v; return nil }},
+	{"RELAY_REDIS_URL", "", "URL", "Redis for state shared by replicas (redis://, rediss://, unix:///path/to.sock, redis+sentinel://h:p,h:p/MASTER, redis+cluster://h:p,h:p); unset keeps state in process.", func(c *Config, v string) error { c.RedisURL = v; return nil }},
 	{"RELAY_STATE_KEY", "", "text, 32+ bytes", "Key of tenant ids and sealed records in shared state; required with RELAY_REDIS_URL, random per process without it.", secretSetting(func(c *Config) *[]byte { return &c.StateKey })},
 	{"RELAY_LOG_LEVEL", "info", "debug|info|warn|error", "Lowest level logged.", func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"RELAY_LOG_FORMAT", "json", "json|text", "Log line format.", formatSetting},
