@@ -23,8 +23,7 @@ func FromGateway(err error) *Error {
 	case gateway.KindAuth:
 		return authError(ge)
 	case gateway.KindPermission:
-		return NewFatal(CodePermission, fmt.Sprintf("The API account lacks a privilege on %s: %s. "+
-			"Grant it to the account's user role on the appliance, or use an account that has it.", where, ge.Message))
+		return permissionError(ge)
 	case gateway.KindNotFound, gateway.KindInvalid:
 		return NewFatal(CodeNotFound, fmt.Sprintf("The gateway %s did not find it: %s", where, ge.Message))
 	case gateway.KindRateLimited:
@@ -47,6 +46,21 @@ func FromGateway(err error) *Error {
 		return NewFatal(CodeUnknown, fmt.Sprintf("The gateway %s call failed: %s. "+
 			"If it persists, check that GATEWAY_URL points at the appliance's AsyncOS API.", where, ge.Message))
 	}
+}
+
+// permissionError names the refused operation and, when known, the
+// privilege it needs, so the administrator can tell what to grant.
+func permissionError(ge *gateway.Error) *Error {
+	privilege := "the privilege"
+	if name := gateway.PrivilegeFor(ge.Op); name != "" {
+		privilege = "the privilege " + name
+	}
+	call := ""
+	if ge.Op != "" {
+		call = " for " + ge.Op
+	}
+	return NewFatal(CodePermission, fmt.Sprintf("The API account lacks %s%s on the gateway %s. "+
+		"Grant it to the account's user role on the gateway, or use an account that has it.", privilege, call, ge.Gateway))
 }
 
 func authError(ge *gateway.Error) *Error {

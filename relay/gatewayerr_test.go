@@ -63,7 +63,16 @@ func TestFromGatewayNextStep(t *testing.T) {
 		want string
 	}{
 		{"permission", &gateway.Error{Kind: gateway.KindPermission, Status: 403, Message: "the API account lacks the privilege for this call"},
-			CodePermission, "Grant it to the account's user role on the appliance"},
+			CodePermission, "Grant it to the account's user role on the gateway"},
+		{"permission names the privilege", &gateway.Error{Kind: gateway.KindPermission, Status: 403,
+			Op: "message-tracking/amp-details", Message: "the API account lacks the privilege for this call"},
+			CodePermission, "lacks the privilege e_message_tracking_amp_details for message-tracking/amp-details"},
+		{"permission names a dictionary privilege", &gateway.Error{Kind: gateway.KindPermission, Status: 403,
+			Op: "config/dictionaries", Message: "the API account lacks the privilege for this call"},
+			CodePermission, "lacks the privilege e_config_dictionaries for config/dictionaries"},
+		{"permission without a known privilege", &gateway.Error{Kind: gateway.KindPermission, Status: 403,
+			Op: "quarantine/messages", Message: "the API account lacks the privilege for this call"},
+			CodePermission, "lacks the privilege for quarantine/messages on the gateway"},
 		{"rate limited", &gateway.Error{Kind: gateway.KindRateLimited, Status: 429},
 			CodeTooManyRequests, "Try again later, or send fewer observables at once."},
 		{"internal error", &gateway.Error{Kind: gateway.KindInternal, Status: 500, Op: "message-tracking/messages"},
