@@ -301,6 +301,10 @@ func TestSearchForms(t *testing.T) {
 		},
 		{name: "invalid", in: Observable{Type: CiscoMID, Value: "12a"}, want: nil},
 		{name: "unsupported", in: Observable{Type: "md5", Value: "x"}, want: nil},
+		{name: "idn email", in: Observable{Type: Email, Value: "user@Bücher.example"}, want: []string{"user@xn--bcher-kva.example", "user@bücher.example"}},
+		{name: "punycode email", in: Observable{Type: Email, Value: "user@xn--bcher-kva.example"}, want: []string{"user@xn--bcher-kva.example", "user@bücher.example"}},
+		{name: "idn domain", in: Observable{Type: Domain, Value: "bücher.example"}, want: []string{"xn--bcher-kva.example", "bücher.example"}},
+		{name: "ascii domain", in: Observable{Type: Domain, Value: "Example.com"}, want: []string{"example.com"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -71,3 +71,24 @@ func TestMissedDetailsGiveWarningAndNoCache(t *testing.T) {
 	_, _ = e.deliberate(t, m, hash)
 	require.NotZero(t, e.sim.Count("message-tracking/messages"), "a verdict built without details must not be cached")
 }
+
+func TestIDNSenderSearchedInBothForms(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, errs := e.observe(t, e.module(simPassword), obs(observables.Email, "user@Bücher.example"))
+	require.Empty(t, errs)
+
+	var punycode, unicode int
+	for _, r := range e.sim.Requests() {
+		if r.Endpoint != "message-tracking/messages" {
+			continue
+		}
+		if strings.Contains(r.RawQuery, "envelopeSenderfilterValue=user%40xn--bcher-kva.example") {
+			punycode++
+		}
+		if strings.Contains(r.RawQuery, "envelopeSenderfilterValue=user%40b%C3%BCcher.example") {
+			unicode++
+		}
+	}
+	require.Equal(t, 1, punycode, "the punycode spelling is searched once")
+	require.Equal(t, 1, unicode, "the Unicode spelling is searched once")
+}

@@ -22,10 +22,14 @@ func queries(t target, w window, limit int) []gateway.Query {
 	v := t.obs.Value
 	switch t.obs.Type {
 	case observables.Email:
-		add(func(q *gateway.Query) { q.Sender = is(v) })
-		add(func(q *gateway.Query) { q.Recipient = is(v) })
+		for _, form := range formsOr(t, v) {
+			add(func(q *gateway.Query) { q.Sender = is(form) })
+			add(func(q *gateway.Query) { q.Recipient = is(form) })
+		}
 	case observables.Domain:
-		add(func(q *gateway.Query) { q.SenderDomain = is(v) })
+		for _, form := range formsOr(t, v) {
+			add(func(q *gateway.Query) { q.SenderDomain = is(form) })
+		}
 	case observables.IP, observables.IPv6:
 		add(func(q *gateway.Query) { q.SenderIP = v })
 		add(func(q *gateway.Query) { q.SenderIP = v; q.RejectedConnections = true })
@@ -47,6 +51,15 @@ func queries(t target, w window, limit int) []gateway.Query {
 		add(func(q *gateway.Query) { q.Subject = is(v) })
 	}
 	return out
+}
+
+// formsOr returns the target's search forms, or the value alone before
+// they were filled in.
+func formsOr(t target, value string) []string {
+	if len(t.forms) == 0 {
+		return []string{value}
+	}
+	return t.forms
 }
 
 // needsDetails reports whether a verdict on the type depends on the
