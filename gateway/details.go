@@ -14,8 +14,9 @@ import (
 // trip rather than three; the show flags then only decide which responses
 // are merged. Both not-found forms, a 404 "Invalid value for attribute -
 // mid or icid." and a 200 whose mid is "N/A", give KindNotFound. A
-// not-found AMP or URL answer means no data, but any other failure of
-// either fails Details.
+// not-found AMP or URL answer means no data. A refused one (KindPermission)
+// also means no data, and Details.Missing names its privilege. Any other
+// failure of either fails Details.
 func (c *Client) Details(ctx context.Context, serial string, mids []int64) (*Details, error) {
 	if strings.TrimSpace(serial) == "" || len(mids) == 0 {
 		return nil, &Error{Kind: KindInvalid, Gateway: c.cfg.BaseURL, Op: "message-tracking/details",
@@ -35,13 +36,22 @@ func (c *Client) Details(ctx context.Context, serial string, mids []int64) (*Det
 	if errs[0] != nil {
 		return nil, errs[0]
 	}
-	for _, err := range errs[1:] {
+	var missing []string
+	for i, err := range errs[1:] {
+		if kindOf(err) == KindPermission {
+			// A missing privilege is permanent until an administrator
+			// grants it, so dropping the main details with it would lose
+			// every message's details on every request.
+			missing = append(missing, PrivilegeFor("message-tracking/"+endpoints[i+1]))
+			continue
+		}
 		if err = ignoreNotFound(err); err != nil {
 			return nil, err
 		}
 	}
 	main := answers[0]
 	out := main.toDetails(c.cfg.BaseURL, serial)
+	out.Missing = missing
 	if main.ShowAMP && answers[1] != nil {
 		out.mergeAMP(answers[1])
 	}

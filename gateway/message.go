@@ -72,6 +72,9 @@ type Details struct {
 	Events      []Event
 	Size        string
 	HeaderFrom  string
+	// Missing names the privileges, such as PrivAMPDetails, whose AMP or
+	// URL detail call the appliance refused, so that data is absent.
+	Missing []string
 }
 
 // Attachment is a file carried by a message.
