@@ -198,7 +198,7 @@ func (l *lister) actionsForMessage(ctx context.Context, c *gateway.Client, cfg g
 	where := l.where(msg)
 	switch {
 	case delivered(msg) && !remediated(msg) && cfg.API == gateway.SMA && slices.Contains(privs, PrivRemediation):
-		if len(msg.Recipients) == 0 || len(msg.Recipients) > l.s.o.MaxRecipients || l.pending(ctx, t) {
+		if msg.MessageID == "" || len(msg.Recipients) == 0 || len(msg.Recipients) > l.s.o.MaxRecipients || l.pending(ctx, t) {
 			return nil
 		}
 		return l.remediationActions(o, t, len(msg.Recipients), where)
@@ -407,6 +407,9 @@ func mergeMessages(a, b gateway.Message) gateway.Message {
 	}
 	if a.Remediation == nil {
 		a.Remediation = b.Remediation
+	}
+	if a.MessageID == "" {
+		a.MessageID = b.MessageID
 	}
 	return a
 }

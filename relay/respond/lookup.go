@@ -57,10 +57,13 @@ func (s *Service) messagesFor(ctx context.Context, c *gateway.Client, m *relay.M
 		return nil, err
 	}
 	msgs := res.Messages
-	if o.Type == observables.MessageID {
-		if msgs, err = fillMessageIDs(ctx, c, msgs); err != nil {
-			return nil, err
-		}
+	if o.Type == observables.CiscoMID {
+		// A MID search may match by prefix: only the real hits need their
+		// Message-ID, which a remediation names.
+		return fillMessageIDs(ctx, c, matchingMessages(msgs, o))
+	}
+	if msgs, err = fillMessageIDs(ctx, c, msgs); err != nil {
+		return nil, err
 	}
 	return matchingMessages(msgs, o), nil
 }
@@ -70,8 +73,9 @@ const detailConcurrency = 4
 
 // fillMessageIDs reads the Message-ID of each hit whose search item carries
 // none, as in the 12.x record format, from its details (midHeader). A hit
-// whose details name no Message-ID keeps none, so matchingMessages drops it
-// rather than trusting the search filter.
+// whose details name no Message-ID keeps none: a Message-ID search drops it
+// rather than trusting the search filter, and no remediation is offered
+// for it.
 func fillMessageIDs(ctx context.Context, c *gateway.Client, msgs []gateway.Message) ([]gateway.Message, error) {
 	out := slices.Clone(msgs)
 	g, gctx := errgroup.WithContext(ctx)

@@ -2,6 +2,7 @@ package respond_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,4 +59,19 @@ func TestActionsUnknownMessageIDOffersNothing(t *testing.T) {
 	e := newEnv(t, envOptions{})
 
 	require.Empty(t, e.actions(observables.MessageID, "<no-such-message@nowhere.example>"))
+}
+
+func TestTriggerCiscoMIDOnTwelveXAppliance(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	msg := esa2Campaign(t, e.sim)
+	a := findAction(t, e.actions(observables.CiscoMID, strconv.FormatInt(msg.MIDs[0], 10)), respond.ActionRemediateDelete)
+
+	requireSuccess(t, e.trigger(request(a)))
+
+	reqs := e.requestsTo("remediation")
+	require.Len(t, reqs, 1)
+	var body remediationBody
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &body))
+	require.Len(t, body.Data.Messages, 1)
+	require.Equal(t, msg.MessageID, body.Data.Messages[0].MessageID)
 }

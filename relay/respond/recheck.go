@@ -121,6 +121,11 @@ func (s *Service) recheckRemediation(ctx context.Context, p *plan) error {
 	if len(p.msg.Recipients) == 0 {
 		return refuse(relay.CodeInvalidRequest, "Message tracking lists no recipient for the message.")
 	}
+	if p.msg.MessageID == "" {
+		// The remediation names the message by its Message-ID; without one
+		// nothing is sent, and the gateway is not to blame.
+		return refuse(relay.CodeNotFound, "The Message-ID of the message could not be read from message tracking or its details on the appliance %q, so it cannot be remediated; remediate it on the gateway instead.", clip(p.target.Serial))
+	}
 	if !remediated(p.msg) {
 		return nil
 	}
