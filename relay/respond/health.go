@@ -23,9 +23,22 @@ const (
 	roleDictionary = "dictionary gateway (ESA_CONFIG_URL)"
 )
 
-// need is a privilege an offered action depends on.
+// needKind is what the relay loses without a privilege.
+type needKind int
+
+const (
+	// needAction disables the actions named by the purpose.
+	needAction needKind = iota
+	// needData leaves the data named by the purpose out of enrichment.
+	needData
+	// needRequired stops enrichment, so its absence is fatal.
+	needRequired
+)
+
+// need is a privilege the module depends on, with the purpose it serves.
 type need struct {
 	privilege, purpose string
+	kind               needKind
 }
 
 // applianceCheck is the /health check of one appliance and account,
@@ -45,8 +58,9 @@ type applianceCheck struct {
 // Health logs in to every configured appliance once, and in parallel reads
 // the account's privileges and the block dictionary. A failed appliance
 // gives one fatal error naming its roles, and so does a missing block
-// dictionary. A missing privilege or a case-sensitive dictionary gives a
-// warning naming the actions it disables.
+// dictionary. A missing privilege that enrichment cannot do without is
+// fatal too. Any other missing privilege gives a warning naming the data or
+// actions it takes away, and a case-sensitive dictionary gives a warning.
 func (s *Service) Health(ctx context.Context, m *relay.Module) []*relay.Error {
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	defer cancel()
@@ -103,7 +117,7 @@ func (s *Service) healthChecks(m *relay.Module) []*applianceCheck {
 		esa := *m.ESAConfig
 		chk := find(esa)
 		chk.roles = appendNew(chk.roles, roleDictionary)
-		chk.needs = append(chk.needs, need{PrivDictionaries, "block actions"})
+		chk.needs = append(chk.needs, need{privilege: PrivDictionaries, purpose: "block actions"})
 		chk.esa, chk.dict = &esa, m.BlockDictionary
 	}
 	return checks
@@ -120,10 +134,18 @@ func appendNew(list []string, v string) []string {
 	return append(list, v)
 }
 
+// gatewayNeeds lists what a message tracking gateway's account needs:
+// every privilege enrichment calls on, then those of the actions.
 func gatewayNeeds(cfg gateway.Config) []need {
-	needs := []need{{PrivTracking, "message tracking"}, {PrivSpam, "spam quarantine actions"}}
+	needs := []need{
+		{privilege: PrivTracking, purpose: "message search", kind: needRequired},
+		{privilege: gateway.PrivDetail, purpose: "message details", kind: needRequired},
+		{privilege: gateway.PrivAMPDetails, purpose: "AMP verdicts and file hashes of attachments", kind: needData},
+		{privilege: gateway.PrivURLDetails, purpose: "URL verdicts", kind: needData},
+		{privilege: PrivSpam, purpose: "spam quarantine actions"},
+	}
 	if cfg.API == gateway.SMA {
-		needs = append(needs, need{PrivRemediation, "remediation actions"})
+		needs = append(needs, need{privilege: PrivRemediation, purpose: "remediation actions"})
 	}
 	return needs
 }
@@ -145,11 +167,7 @@ func (s *Service) checkAppliance(ctx context.Context, chk *applianceCheck) []*re
 		return []*relay.Error{chk.failure(relay.FromGateway(err))}
 	}
 
-	var errs []*relay.Error
-	if missing := missingNeeds(chk.needs, privs); len(missing) > 0 {
-		errs = append(errs, relay.NewWarning(relay.CodePermission, fmt.Sprintf(
-			"The API account on %s lacks %s; those features are not offered.", chk.cfg.BaseURL, strings.Join(missing, ", "))))
-	}
+	errs := chk.privilegeErrors(privs)
 	if chk.dict == "" || !slices.Contains(privs, PrivDictionaries) {
 		return errs
 	}
@@ -192,11 +210,35 @@ func (s *Service) lookupDictionary(ctx context.Context, cfg gateway.Config, name
 	return s.readDictionary(ctx, c, cfg, name)
 }
 
-func missingNeeds(needs []need, privs []string) []string {
+// privilegeErrors gives one error per kind of missing privilege: fatal for
+// those enrichment cannot do without, and warnings naming the data the
+// analyst will miss and the actions that are not offered.
+func (chk *applianceCheck) privilegeErrors(privs []string) []*relay.Error {
+	var errs []*relay.Error
+	where := chk.cfg.BaseURL
+	if missing := missingNeeds(chk.needs, privs, needRequired); len(missing) > 0 {
+		errs = append(errs, relay.NewFatal(relay.CodePermission, fmt.Sprintf(
+			"The API account on %s lacks %s, which enrichment needs. Grant it to the account's user role on the gateway.",
+			where, strings.Join(missing, ", "))))
+	}
+	if missing := missingNeeds(chk.needs, privs, needData); len(missing) > 0 {
+		errs = append(errs, relay.NewWarning(relay.CodePermission, fmt.Sprintf(
+			"The API account on %s lacks %s, so sightings and verdicts miss that data. Grant it on the gateway.",
+			where, strings.Join(missing, ", "))))
+	}
+	if missing := missingNeeds(chk.needs, privs, needAction); len(missing) > 0 {
+		errs = append(errs, relay.NewWarning(relay.CodePermission, fmt.Sprintf(
+			"The API account on %s lacks %s; those features are not offered.", where, strings.Join(missing, ", "))))
+	}
+	return errs
+}
+
+// missingNeeds describes the needs of the kind whose privilege privs lacks.
+func missingNeeds(needs []need, privs []string, kind needKind) []string {
 	var missing []string
 	for _, n := range needs {
 		text := fmt.Sprintf("%s (%s)", n.privilege, n.purpose)
-		if !slices.Contains(privs, n.privilege) && !slices.Contains(missing, text) {
+		if n.kind == kind && !slices.Contains(privs, n.privilege) && !slices.Contains(missing, text) {
 			missing = append(missing, text)
 		}
 	}

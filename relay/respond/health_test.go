@@ -2,6 +2,7 @@ package respond_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,14 +25,22 @@ func TestHealth(t *testing.T) {
 		wantText string
 	}{
 		{name: "healthy", edit: func(*env) {}},
-		{name: "missing remediation privilege",
-			opts: envOptions{simOpts: sim.Options{Privileges: []string{
-				"e_message_tracking_messages", "e_config_dictionaries", "e_quarantine_spam"}}},
+		{name: "missing remediation privilege", opts: withoutPrivileges("e_remediation"),
 			edit: func(*env) {}, wantType: relay.Warning, wantCode: relay.CodePermission, wantText: "e_remediation"},
-		{name: "missing dictionary privilege",
-			opts: envOptions{simOpts: sim.Options{Privileges: []string{
-				"e_message_tracking_messages", "e_remediation", "e_quarantine_spam"}}},
+		{name: "missing dictionary privilege", opts: withoutPrivileges("e_config_dictionaries"),
 			edit: func(*env) {}, wantType: relay.Warning, wantCode: relay.CodePermission, wantText: "e_config_dictionaries"},
+		{name: "missing amp-details privilege", opts: withoutPrivileges("e_message_tracking_amp_details"),
+			edit: func(*env) {}, wantType: relay.Warning, wantCode: relay.CodePermission,
+			wantText: "e_message_tracking_amp_details (AMP verdicts and file hashes"},
+		{name: "missing url-details privilege", opts: withoutPrivileges("e_message_tracking_url_details"),
+			edit: func(*env) {}, wantType: relay.Warning, wantCode: relay.CodePermission,
+			wantText: "e_message_tracking_url_details (URL verdicts)"},
+		{name: "missing detail privilege", opts: withoutPrivileges("e_message_tracking_detail"),
+			edit: func(*env) {}, wantType: relay.Fatal, wantCode: relay.CodePermission,
+			wantText: "e_message_tracking_detail (message details)"},
+		{name: "missing search privilege", opts: withoutPrivileges("e_message_tracking_messages"),
+			edit: func(*env) {}, wantType: relay.Fatal, wantCode: relay.CodePermission,
+			wantText: "e_message_tracking_messages (message search)"},
 		{name: "wrong password", edit: func(e *env) {
 			e.mod.Gateways[0].Password = "not-the-password"
 			e.mod.ESAConfig = nil
@@ -61,6 +70,33 @@ func TestHealth(t *testing.T) {
 			require.NotContains(t, e.logs.String(), "not-the-password")
 		})
 	}
+}
+
+// withoutPrivileges gives the simulator's accounts every privilege the
+// relay checks except those named.
+func withoutPrivileges(names ...string) envOptions {
+	privileges := slices.DeleteFunc(slices.Clone(sim.DefaultPrivileges), func(p string) bool {
+		return slices.Contains(names, p)
+	})
+	return envOptions{simOpts: sim.Options{Privileges: privileges}}
+}
+
+func TestHealthRemediationOnlyAccount(t *testing.T) {
+	e := newEnv(t, envOptions{simOpts: sim.Options{Privileges: []string{"e_remediation"}}})
+	e.mod.ESAConfig = nil
+
+	errs := e.svc.Health(context.Background(), e.mod)
+
+	require.Len(t, errs, 3, "errors: %+v", errs)
+	require.Equal(t, relay.Fatal, errs[0].Type)
+	require.Equal(t, relay.CodePermission, errs[0].Code)
+	require.Contains(t, errs[0].Message, "e_message_tracking_messages")
+	require.Contains(t, errs[0].Message, "e_message_tracking_detail")
+	require.Equal(t, relay.Warning, errs[1].Type)
+	require.Contains(t, errs[1].Message, "e_message_tracking_amp_details")
+	require.Contains(t, errs[1].Message, "e_message_tracking_url_details")
+	require.Equal(t, relay.Warning, errs[2].Type)
+	require.Contains(t, errs[2].Message, "e_quarantine_spam")
 }
 
 func TestSecretsStayOutOfLogsAndAudit(t *testing.T) {
