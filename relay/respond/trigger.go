@@ -160,6 +160,14 @@ func (s *Service) run(ctx context.Context, p *plan, e *AuditEntry) relay.Trigger
 	}
 	c.reconcile = c.reconcile || p.ourBatch
 
+	var lock *heldLock
+	if p.spec.kind != kindBlock {
+		if lock, err = s.lockMessage(ctx, p, e.TriggerID); err != nil {
+			// Nothing was written, so the record is released as found.
+			return s.finish(ctx, e, s.fail(ctx, c, c.reconcile, err))
+		}
+	}
+
 	requested := *e
 	requested.Outcome = OutcomeRequested
 	if err := s.writeAudit(ctx, requested); err != nil {
@@ -167,6 +175,9 @@ func (s *Service) run(ctx context.Context, p *plan, e *AuditEntry) relay.Trigger
 		// it was found: still to be reconciled when an earlier submit was
 		// uncertain.
 		_ = s.fail(ctx, c, c.reconcile, err)
+		if lock != nil {
+			s.unlockMessage(ctx, lock, false, 0)
+		}
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return s.finish(ctx, e, err)
 		}
@@ -175,6 +186,12 @@ func (s *Service) run(ctx context.Context, p *plan, e *AuditEntry) relay.Trigger
 	}
 
 	err = s.execute(ctx, p, c)
+	var we *writeError
+	if lock != nil && !errors.As(err, &we) {
+		// A failed write may have reached the gateway, so its lock stays
+		// until its lease ends.
+		s.unlockMessage(ctx, lock, err == nil, s.recordTTL(p.spec))
+	}
 	if p.batchUsed {
 		e.Batch = p.batch
 	}
