@@ -161,6 +161,12 @@ func (s *Service) readCache(ctx context.Context, tenant string, ts []target) []*
 // writeCache stores a verdict until its valid time ends, or "nothing
 // found" for NegativeTTL.
 func (s *Service) writeCache(ctx context.Context, tenant string, t target, v *ctim.Verdict) {
+	s.writeCacheUntil(ctx, tenant, t, v, time.Time{})
+}
+
+// writeCacheUntil is writeCache with the entry ending no later than limit,
+// unless limit is zero.
+func (s *Service) writeCacheUntil(ctx context.Context, tenant string, t target, v *ctim.Verdict, limit time.Time) {
 	now := s.opts.Now()
 	expires := now.Add(s.opts.NegativeTTL)
 	var verdict json.RawMessage
@@ -177,6 +183,9 @@ func (s *Service) writeCache(ctx context.Context, tenant string, t target, v *ct
 			return
 		}
 		expires = end
+	}
+	if !limit.IsZero() && limit.Before(expires) {
+		expires = limit
 	}
 	ttl := expires.Sub(now)
 	if ttl <= 0 {

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,20 @@ type outcome struct {
 	// detailsCut counts messages whose details were not read because the
 	// request's call budget was spent.
 	detailsCut int
+	// refused lists the detail privileges the gateways' accounts lack, so
+	// the details read miss their AMP or URL part.
+	refused []refusal
+}
+
+// refusal is a detail privilege that a gateway's account lacks.
+type refusal struct {
+	gateway, privilege string
+}
+
+// partial reports whether the details miss data that a privilege the
+// account lacks would have added.
+func (o *outcome) partial() bool {
+	return len(o.refused) > 0
 }
 
 // complete reports whether every search and detail call ran and
@@ -112,6 +127,24 @@ func (s *Service) search(ctx context.Context, c *call, t target, details bool) *
 	}
 	out.hits = merge(msgs, c.limit)
 	out.detailsMissed, out.detailsCut = s.fetchDetails(ctx, c, out.hits, detailsFilter(t, details))
+	out.refused = refusals(out.hits)
+	return out
+}
+
+// refusals lists each gateway's refused detail privileges once.
+func refusals(hits []hit) []refusal {
+	var out []refusal
+	for _, h := range hits {
+		if h.details == nil {
+			continue
+		}
+		for _, privilege := range h.details.Missing {
+			r := refusal{gateway: h.msg.Gateway, privilege: privilege}
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
 	return out
 }
 

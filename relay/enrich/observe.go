@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -43,9 +44,7 @@ func (s *Service) Observe(ctx context.Context, m *relay.Module, obs []observable
 			if v != nil {
 				bundle.Verdicts = append(bundle.Verdicts, *v)
 			}
-			if o.complete() {
-				s.writeCache(ctx, c.tenant, t, v)
-			}
+			s.cacheOutcome(ctx, c.tenant, t, v, o)
 		}
 	}
 
@@ -57,7 +56,7 @@ func (s *Service) Observe(ctx context.Context, m *relay.Module, obs []observable
 	errs = append(errs, gatewayErrors(m, outcomes)...)
 	errs = append(errs, budgetWarnings(outcomes, s.opts.CallBudget)...)
 	errs = append(errs, detailsWarning(outcomes)...)
-	return bundle, errs
+	return bundle, append(errs, privilegeWarnings(outcomes)...)
 }
 
 // detailsWarning warns the analyst when sightings lack attachments, hashes
@@ -79,6 +78,55 @@ func detailsWarning(outcomes []*outcome) []*relay.Error {
 	}
 	return []*relay.Error{relay.NewWarning(relay.CodeIncompleteDetails, "The details of "+count+
 		" could not be read, so attachments, hashes and URLs may be missing and the verdicts were not cached. Try again later.")}
+}
+
+// cacheOutcome caches the verdict of a lookup whose calls all ran. When a
+// missing privilege left AMP or URL data out, the verdict is cached for
+// NegativeTTL only. Not caching it would send every request to the gateway
+// for as long as the privilege is missing. Caching it until its valid time
+// ends would keep a verdict made without AMP or URL data long after the
+// privilege is granted.
+func (s *Service) cacheOutcome(ctx context.Context, tenant string, t target, v *ctim.Verdict, o *outcome) {
+	if !o.complete() {
+		return
+	}
+	if o.partial() {
+		s.writeCacheUntil(ctx, tenant, t, v, s.opts.Now().Add(s.opts.NegativeTTL))
+		return
+	}
+	s.writeCache(ctx, tenant, t, v)
+}
+
+// missedData names what the analyst misses without each detail privilege.
+var missedData = map[string]string{
+	gateway.PrivAMPDetails: "AMP verdicts and file hashes of attachments",
+	gateway.PrivURLDetails: "URL verdicts",
+}
+
+// privilegeWarnings gives one warning per gateway and detail privilege its
+// account lacks, naming the data the sightings and verdicts miss.
+func privilegeWarnings(outcomes []*outcome) []*relay.Error {
+	var seen []refusal
+	var out []*relay.Error
+	for _, o := range outcomes {
+		if o == nil {
+			continue
+		}
+		for _, r := range o.refused {
+			if slices.Contains(seen, r) {
+				continue
+			}
+			seen = append(seen, r)
+			missed := missedData[r.privilege]
+			if missed == "" {
+				missed = "some message details"
+			}
+			out = append(out, relay.NewWarning(relay.CodePermission, fmt.Sprintf(
+				"The API account on %s lacks %s, so %s are missing. Grant it on the gateway.",
+				r.gateway, r.privilege, missed)))
+		}
+	}
+	return out
 }
 
 // Deliberate returns verdicts, from the cache when present and else from
@@ -133,13 +181,12 @@ func (s *Service) Deliberate(ctx context.Context, m *relay.Module, obs []observa
 		if v != nil {
 			data.Verdicts = append(data.Verdicts, *v)
 		}
-		if outcomes[i].complete() {
-			s.writeCache(ctx, c.tenant, t, v)
-		}
+		s.cacheOutcome(ctx, c.tenant, t, v, outcomes[i])
 	}
 	errs = append(errs, gatewayErrors(m, outcomes)...)
 	errs = append(errs, budgetWarnings(outcomes, s.opts.CallBudget)...)
-	return data, append(errs, detailsWarning(outcomes)...)
+	errs = append(errs, detailsWarning(outcomes)...)
+	return data, append(errs, privilegeWarnings(outcomes)...)
 }
 
 // lookupAll looks up the targets and fills in their forms. The request's
