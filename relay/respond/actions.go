@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -339,11 +340,12 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 	}
 
 	n, err := l.s.seenAsSender(ctx, l.m, o)
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return nil // the action does not apply to this observable
+	}
 	if err != nil {
 		l.warn(err)
-		return nil
-	}
-	if n == 0 {
 		return nil
 	}
 	term, matches := senderTerm(o.Value), "exactly this envelope sender"
@@ -414,37 +416,25 @@ func mergeMessages(a, b gateway.Message) gateway.Message {
 	return a
 }
 
-// seenAsSender counts the tracked messages sent from an address or domain,
-// leaving out any observable that is also a recipient domain of one of
-// them or that the operator protected: blocking it would cut the
-// organisation's own mail. It returns 0 for those.
+// seenAsSender counts the tracked messages sent from an address or domain.
+// It refuses, naming the one reason, an observable that sent nothing, that
+// the operator protected, or whose entry would cut the organisation's own
+// mail: an address that received mail, or a domain entry that matches a
+// domain, or a subdomain of it, that received mail. An exact address entry
+// matches only that address, so mail to others in its domain does not
+// count.
 func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observables.Observable) (int, error) {
 	domain := o.Value
 	if o.Type == observables.Email {
 		domain = domainOf(o.Value)
 	}
-	if _, protected := s.protectedMatch(o); domain == "" || protected {
-		return 0, nil
+	term := blockTermOf(o)
+	if d, protected := s.protectedMatch(o); protected {
+		return 0, refuse(relay.CodeInvalidRequest, "%s was not blocked: RELAY_PROTECTED_DOMAINS protects %s and its subdomains, and the entry %s would match their mail.", o.Value, d, term)
 	}
-
-	start, end := s.window(m)
-	q := gateway.Query{Start: start, End: end, Limit: searchLimit}
-	if o.Type == observables.Email {
-		q.Sender = &gateway.Match{Op: gateway.Is, Value: o.Value}
-	} else {
-		q.SenderDomain = &gateway.Match{Op: gateway.Is, Value: o.Value}
+	if domain == "" {
+		return 0, refuse(relay.CodeInvalidArgument, "%s was not blocked: it names no domain.", o.Value)
 	}
-
-	// The organisation's own domains receive mail: any tracked message to
-	// the domain rules it out, not only the messages it sent. A domain
-	// entry matches subdomains too, so mail to them rules it out as well.
-	recipientQueries := []gateway.Query{{Start: start, End: end, Limit: 1,
-		Recipient: &gateway.Match{Op: gateway.Contains, Value: "@" + domain}}}
-	if o.Type == observables.Domain {
-		recipientQueries = append(recipientQueries, gateway.Query{Start: start, End: end, Limit: searchLimit,
-			Recipient: &gateway.Match{Op: gateway.Contains, Value: "." + domain}})
-	}
-	subdomains := o.Type == observables.Domain
 
 	clients := make([]*gateway.Client, len(m.Gateways))
 	for i, cfg := range m.Gateways {
@@ -455,41 +445,89 @@ func (s *Service) seenAsSender(ctx context.Context, m *relay.Module, o observabl
 		clients[i] = c
 	}
 
+	start, end := s.window(m)
+	q := gateway.Query{Start: start, End: end, Limit: searchLimit}
+	if o.Type == observables.Email {
+		q.Sender = &gateway.Match{Op: gateway.Is, Value: o.Value}
+	} else {
+		q.SenderDomain = &gateway.Match{Op: gateway.Is, Value: o.Value}
+	}
 	// First the messages it sent, on every gateway at once.
-	counts := make([]int, len(clients))
-	conflict := false
-	var mu sync.Mutex
-	err := searchEach(ctx, clients, []gateway.Query{q}, func(i int, msg gateway.Message) {
+	var (
+		mu       sync.Mutex
+		n        int
+		conflict bool
+	)
+	err := searchEach(ctx, clients, []gateway.Query{q}, func(_ int, msg gateway.Message) {
 		if !sentBy(msg, o) {
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if hasRecipientIn(msg, domain, subdomains) {
-			conflict = true
-		}
-		counts[i]++
+		conflict = conflict || receivedBy(msg, o)
+		n++
 	})
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	if err != nil || conflict || n == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if n == 0 {
+		return 0, refuse(relay.CodeInvalidRequest, "%s was not blocked: message tracking shows no mail from it in the last %d days.", o.Value, lookback(m))
 	}
 
-	// Then any mail to the domain, on every gateway at once.
-	err = searchEach(ctx, clients, recipientQueries, func(_ int, msg gateway.Message) {
-		if hasRecipientIn(msg, domain, subdomains) {
-			mu.Lock()
-			conflict = true
-			mu.Unlock()
+	// Then any mail to it, on every gateway at once.
+	if !conflict {
+		err = searchEach(ctx, clients, recipientQueries(o, start, end), func(_ int, msg gateway.Message) {
+			if receivedBy(msg, o) {
+				mu.Lock()
+				conflict = true
+				mu.Unlock()
+			}
+		})
+		if err != nil {
+			return 0, err
 		}
-	})
-	if err != nil || conflict {
-		return 0, err
+	}
+	if conflict {
+		return 0, s.recipientRefusal(m, o, term)
 	}
 	return n, nil
+}
+
+// recipientQueries find mail to the address, or to the domain and its
+// subdomains, which a domain entry matches too.
+func recipientQueries(o observables.Observable, start, end time.Time) []gateway.Query {
+	if o.Type == observables.Email {
+		return []gateway.Query{{Start: start, End: end, Limit: searchLimit,
+			Recipient: &gateway.Match{Op: gateway.Is, Value: o.Value}}}
+	}
+	return []gateway.Query{
+		{Start: start, End: end, Limit: 1, Recipient: &gateway.Match{Op: gateway.Contains, Value: "@" + o.Value}},
+		{Start: start, End: end, Limit: searchLimit, Recipient: &gateway.Match{Op: gateway.Contains, Value: "." + o.Value}},
+	}
+}
+
+func (s *Service) recipientRefusal(m *relay.Module, o observables.Observable, term string) error {
+	if o.Type == observables.Email {
+		return refuse(relay.CodeInvalidRequest, "%s was not blocked: message tracking shows mail to this address in the last %d days, so it belongs to the organisation's own mail and the entry %s would block it.", o.Value, lookback(m), term)
+	}
+	return refuse(relay.CodeInvalidRequest, "%s was not blocked: message tracking shows mail to this domain or a subdomain in the last %d days, so the entry %s would also match a recipient domain.", o.Value, lookback(m), term)
+}
+
+// blockTermOf is the entry a block action adds for o.
+func blockTermOf(o observables.Observable) string {
+	if o.Type == observables.Domain {
+		return domainTerm(o.Value)
+	}
+	return senderTerm(o.Value)
+}
+
+// receivedBy reports whether the observable is a recipient of msg: the
+// address itself, or for a domain the domain or one of its subdomains.
+func receivedBy(msg gateway.Message, o observables.Observable) bool {
+	if o.Type == observables.Email {
+		return containsFold(msg.Recipients, o.Value)
+	}
+	return hasRecipientIn(msg, o.Value, true)
 }
 
 // searchEach runs every query on every client in parallel and hands each

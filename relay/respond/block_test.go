@@ -1,7 +1,11 @@
 package respond_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -121,4 +125,78 @@ func TestBlockNeedsCaseInsensitiveDictionary(t *testing.T) {
 	requireFailure(t, res, relay.CodeInvalidRequest)
 	require.Contains(t, res.Errors[0].Message, "Ignore Case")
 	require.Zero(t, e.writes())
+}
+
+// senderKinds reads the simulator's dataset and returns senders since a
+// time: one that never received mail in a domain that did, one that
+// received mail itself, and a domain that sent and received mail.
+func senderKinds(t *testing.T, s *sim.Server, since time.Time) (external, recipient, domain string) {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, s.WriteData(&buf))
+	var data struct {
+		Messages []struct {
+			Sender     string    `json:"sender"`
+			Recipients []string  `json:"recipients"`
+			Time       time.Time `json:"time"`
+		} `json:"messages"`
+	}
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &data))
+	rcptAddrs, rcptDomains := map[string]bool{}, map[string]bool{}
+	for _, m := range data.Messages {
+		for _, r := range m.Recipients {
+			r = strings.ToLower(r)
+			rcptAddrs[r] = true
+			rcptDomains[r[strings.LastIndexByte(r, '@')+1:]] = true
+		}
+	}
+	for _, m := range data.Messages {
+		snd := strings.ToLower(m.Sender)
+		at := strings.LastIndexByte(snd, '@')
+		if at < 0 || m.Time.Before(since) || !rcptDomains[snd[at+1:]] {
+			continue
+		}
+		if rcptAddrs[snd] {
+			recipient = snd
+		} else if !strings.Contains(snd, "example.com") {
+			external = snd
+		}
+		domain = snd[at+1:]
+	}
+	require.NotEmpty(t, external, "a sender whose domain receives mail")
+	require.NotEmpty(t, recipient, "a sender that receives mail")
+	return external, recipient, domain
+}
+
+func TestBlockSenderInRecipientDomain(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	sender, _, _ := senderKinds(t, e.sim, e.clock.Now().AddDate(0, 0, -29))
+
+	a := findAction(t, e.actions(observables.Email, sender), respond.ActionBlockSender)
+	requireSuccess(t, e.trigger(request(a)))
+	require.True(t, e.sim.DictionaryMatches(dictionary, sender))
+}
+
+func TestBlockRefusalNamesItsReason(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, rcpt, domain := senderKinds(t, e.sim, e.clock.Now().AddDate(0, 0, -29))
+	cases := []struct {
+		name, id string
+		typ      observables.Type
+		value    string
+		reason   string
+	}{
+		{"recipient address", respond.ActionBlockSender, observables.Email, rcpt, "mail to this address"},
+		{"recipient domain", respond.ActionBlockDomain, observables.Domain, domain, "recipient domain"},
+		{"unseen sender", respond.ActionBlockSender, observables.Email, "nobody@nowhere.test", "no mail from it"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.trigger(request(respond.Action{ID: tc.id, QueryParams: map[string]string{
+				"observable_type": string(tc.typ), "observable_value": tc.value, "gateway": e.url, "serial": "", "mids": ""}}))
+			require.Equal(t, relay.StatusFailure, res.Status)
+			require.Contains(t, res.Errors[0].Message, tc.reason)
+			require.NotContains(t, res.Errors[0].Message, "days, or")
+		})
+	}
 }
