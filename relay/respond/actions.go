@@ -119,24 +119,31 @@ func warningOf(err error) *relay.Error {
 	if errors.As(err, &ref) {
 		return relay.NewFatal(ref.code, ref.message)
 	}
-	return relay.FromGateway(err)
+	return namedForRole(err, relay.FromGateway(err))
 }
 
 // privileges reads the account's privileges on a gateway once per Actions
 // call; the first failure is warned about once.
-func (l *lister) privileges(ctx context.Context, c *gateway.Client, cfg gateway.Config) ([]string, bool) {
+// The dictionary gateway has its own account even on the same URL, so
+// esa keeps its privileges and failures apart.
+func (l *lister) privileges(ctx context.Context, c *gateway.Client, cfg gateway.Config, esa bool) ([]string, bool) {
+	key := fmt.Sprintf("%t %s %s", esa, cfg.BaseURL, cfg.User)
 	l.mu.Lock()
-	m := l.privs[cfg.BaseURL]
+	m := l.privs[key]
 	if m == nil {
 		m = &memo[[]string]{}
-		l.privs[cfg.BaseURL] = m
+		l.privs[key] = m
 	}
 	l.mu.Unlock()
 
 	first := false
 	p, err := m.get(func() ([]string, error) {
 		first = true
-		return c.Privileges(ctx)
+		p, err := c.Privileges(ctx)
+		if esa {
+			err = onESAConfig(err)
+		}
+		return p, err
 	})
 	if err != nil && first {
 		l.warn(err)
@@ -178,7 +185,7 @@ func (l *lister) gatewayMessageActions(ctx context.Context, cfg gateway.Config, 
 	if !ok {
 		return nil
 	}
-	privs, ok := l.privileges(ctx, c, cfg)
+	privs, ok := l.privileges(ctx, c, cfg, false)
 	if !ok || !slices.Contains(privs, PrivTracking) {
 		return nil
 	}
@@ -293,8 +300,9 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 	if esa == nil || l.m.BlockDictionary == "" {
 		return nil
 	}
-	c, ok := l.client(*esa)
-	if !ok {
+	c, err := l.s.o.Pool.Client(*esa)
+	if err != nil {
+		l.warn(onESAConfig(err))
 		return nil
 	}
 	// The privileges and the dictionary are read in parallel. A dictionary
@@ -303,14 +311,14 @@ func (l *lister) blockActions(ctx context.Context, o observables.Observable) []A
 	var (
 		wg   sync.WaitGroup
 		dict *gateway.Dictionary
-		err  error
 	)
 	wg.Go(func() {
 		dict, err = l.dict.get(func() (*gateway.Dictionary, error) {
-			return l.s.readDictionary(ctx, c, *esa, l.m.BlockDictionary)
+			d, err := l.s.readDictionary(ctx, c, *esa, l.m.BlockDictionary)
+			return d, onESAConfig(err)
 		})
 	})
-	privs, ok := l.privileges(ctx, c, *esa)
+	privs, ok := l.privileges(ctx, c, *esa, true)
 	wg.Wait()
 	if !ok || !slices.Contains(privs, PrivDictionaries) {
 		return nil

@@ -172,13 +172,13 @@ func (s *Service) recheckBlock(ctx context.Context, m *relay.Module, p *plan) er
 
 	c, err := s.clientWith(ctx, *m.ESAConfig, p.spec.privilege)
 	if err != nil {
-		return err
+		return onESAConfig(err)
 	}
 	p.cfg, p.client = *m.ESAConfig, c
 
 	dict, err := s.readDictionary(ctx, c, *m.ESAConfig, p.dict)
 	if err != nil {
-		return err
+		return onESAConfig(err)
 	}
 	domain := p.obs.Type == observables.Domain
 	found, present := findBlockTerm(dict.Terms, domain, p.entry, dict.IgnoreCase)

@@ -295,9 +295,9 @@ func (s *Service) write(ctx context.Context, p *plan) error {
 		return nil
 	default:
 		if p.spec.unblock {
-			return p.client.RemoveDictionaryTerm(ctx, p.dict, p.term)
+			return onESAConfig(p.client.RemoveDictionaryTerm(ctx, p.dict, p.term))
 		}
-		return p.client.AddDictionaryTerm(ctx, p.dict, p.term)
+		return onESAConfig(p.client.AddDictionaryTerm(ctx, p.dict, p.term))
 	}
 }
 
@@ -426,7 +426,7 @@ func gatewayFailure(err error) *relay.Error {
 	if errors.As(err, &ge) && ge.Kind == gateway.KindConnection {
 		e.Code = relay.CodeServiceUnavailable
 	}
-	return e
+	return namedForRole(err, e)
 }
 
 // blockRecordTTL is how long a dictionary edit is remembered. The
