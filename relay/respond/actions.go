@@ -45,8 +45,12 @@ func (s *Service) Actions(ctx context.Context, m *relay.Module, obs []observable
 	var g errgroup.Group
 	g.SetLimit(listConcurrency)
 	for i, o := range obs {
+		if !observables.Supported(o.Type) {
+			continue // other modules handle other types
+		}
 		n, err := observables.Normalize(o)
 		if err != nil {
+			l.invalid(o, err)
 			continue
 		}
 		g.Go(func() error {
@@ -104,6 +108,19 @@ func (l *lister) warn(err error) {
 	}
 	l.seen[e.Message] = true
 	l.errs = append(l.errs, relay.NewWarning(e.Code, e.Message))
+}
+
+// invalid warns about an observable whose value is not valid for its
+// type, as the enrichment endpoints do.
+func (l *lister) invalid(o observables.Observable, err error) {
+	msg := "invalid " + string(o.Type) + " observable"
+	var inv *observables.InvalidError
+	if errors.As(err, &inv) {
+		msg = inv.Error()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, relay.NewWarning(relay.CodeInvalidObservable, msg+"; the other observables were served."))
 }
 
 func (l *lister) errors() []*relay.Error {

@@ -184,8 +184,7 @@ func (s *Service) recheckBlock(ctx context.Context, m *relay.Module, p *plan) er
 	found, present := findBlockTerm(dict.Terms, domain, p.entry, dict.IgnoreCase)
 	if p.spec.unblock {
 		if !present {
-			p.noop = p.entry + " is not in the dictionary " + p.dict + "; nothing to remove. Checked"
-			return nil
+			return refuse(relay.CodeNotFound, "%s is not in the dictionary %s (BLOCK_DICTIONARY) on %s, so there is nothing to unblock; it may have been removed on the ESA already.", p.entry, p.dict, p.cfg.BaseURL)
 		}
 		p.term = found.term
 		return nil
