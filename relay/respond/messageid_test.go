@@ -1,7 +1,10 @@
 package respond_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/securex-esa/relay/gateway/sim"
 	"github.com/securex-esa/relay/observables"
+	"github.com/securex-esa/relay/relay"
 	"github.com/securex-esa/relay/relay/respond"
 )
 
@@ -74,4 +78,36 @@ func TestTriggerCiscoMIDOnTwelveXAppliance(t *testing.T) {
 	require.NoError(t, json.Unmarshal(reqs[0].Body, &body))
 	require.Len(t, body.Data.Messages, 1)
 	require.Equal(t, msg.MessageID, body.Data.Messages[0].MessageID)
+}
+
+func TestCiscoMIDWithoutMessageIDIsNotRemediated(t *testing.T) {
+	// A dataset whose esa2 campaign message has no Message-ID at all, so
+	// neither its search item nor its details name one.
+	src := newEnv(t, envOptions{})
+	msg := esa2Campaign(t, src.sim)
+	var buf bytes.Buffer
+	require.NoError(t, src.sim.WriteData(&buf))
+	var data map[string][]map[string]any
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &data))
+	for _, rec := range data["messages"] {
+		if rec["messageId"] == msg.MessageID {
+			delete(rec, "messageId")
+		}
+	}
+	raw, err := json.Marshal(data)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "data.json")
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+
+	e := newEnv(t, envOptions{simOpts: sim.Options{DataFile: path}})
+	mid := strconv.FormatInt(msg.MIDs[0], 10)
+	require.Empty(t, e.actions(observables.CiscoMID, mid))
+
+	res := e.trigger(request(respond.Action{ID: respond.ActionRemediateDelete, QueryParams: map[string]string{
+		"observable_type": "cisco_mid", "observable_value": mid,
+		"gateway": e.url, "serial": msg.Serial, "mids": formatMIDs(msg.MIDs)}}))
+	requireFailure(t, res, relay.CodeNotFound)
+	require.Contains(t, res.Errors[0].Message, "Message-ID of the message could not be read")
+	require.NotContains(t, res.Errors[0].Message, "The gateway")
+	require.Zero(t, e.sim.Count("remediation"))
 }
