@@ -20,9 +20,9 @@ type messageLock struct {
 	Owner      string    `json:"owner"`
 	At         time.Time `json:"at"`
 	LeaseUntil time.Time `json:"lease_until"`
-	// Done marks an action that finished; it keeps the message for the
-	// record's lifetime, because the message is gone from the mailboxes or
-	// the quarantine and a trigger re-checked earlier must not act again.
+	// Done marks an action that finished. Its lock lives as long as the
+	// action's record, so a trigger re-checked before it finished cannot
+	// act on the message again.
 	Done bool `json:"done,omitempty"`
 	// Released marks a lock that its action gave up after a failure.
 	Released bool `json:"released,omitempty"`
