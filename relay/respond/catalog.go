@@ -19,12 +19,13 @@ const (
 	ActionUnblockDomain          = "esa-unblock-domain"
 )
 
-// Privileges of the API account that the actions need.
+// Privileges of the API account that the actions need; the names are
+// defined once, in the gateway package.
 const (
-	PrivTracking     = "e_message_tracking_messages"
-	PrivRemediation  = "e_remediation"
-	PrivDictionaries = "e_config_dictionaries"
-	PrivSpam         = "e_quarantine_spam"
+	PrivTracking     = gateway.PrivTracking
+	PrivRemediation  = gateway.PrivRemediation
+	PrivDictionaries = gateway.PrivDictionaries
+	PrivSpam         = gateway.PrivSpam
 )
 
 type kind int
