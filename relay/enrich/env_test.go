@@ -21,6 +21,7 @@ import (
 	"github.com/securex-esa/relay/relay/ctim/ctimtest"
 	"github.com/securex-esa/relay/relay/enrich"
 	"github.com/securex-esa/relay/relay/store"
+	"github.com/securex-esa/relay/relay/store/storetest"
 )
 
 const simPassword = "ironport"
@@ -31,31 +32,13 @@ const testStateKey = "state-key-for-tests-0123456789ab"
 // testNow is the fixed clock of the simulator and the relay.
 var testNow = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable clock shared by the store and the service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a simulator, a gateway pool and a Service wired together.
 type env struct {
 	sim     *sim.Server
 	url     string
 	ca      string
 	stories sim.Stories
-	clock   *clock
+	clock   *storetest.Clock
 	store   store.Store
 	svc     *enrich.Service
 	logs    *syncBuffer
@@ -74,7 +57,7 @@ type envOptions struct {
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	clk := &clock{t: testNow}
+	clk := storetest.NewClock(testNow)
 	s, err := sim.New(sim.Options{Now: clk.Now, Messages: 300})
 	require.NoError(t, err)
 	base, err := s.StartTLS("")

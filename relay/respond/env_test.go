@@ -18,6 +18,7 @@ import (
 	"github.com/securex-esa/relay/relay"
 	"github.com/securex-esa/relay/relay/respond"
 	"github.com/securex-esa/relay/relay/store"
+	"github.com/securex-esa/relay/relay/store/storetest"
 )
 
 var (
@@ -31,30 +32,12 @@ const (
 	dictionary     = "relay_blocked_senders"
 )
 
-// clock is the injectable time every component of a test reads.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is one simulator, one relay Service and the module that points at it.
 type env struct {
 	t     *testing.T
 	sim   *sim.Server
 	url   string
-	clock *clock
+	clock *storetest.Clock
 	store store.Store
 	svc   *respond.Service
 	mod   *relay.Module
@@ -71,7 +54,7 @@ type envOptions struct {
 
 func newEnv(t *testing.T, eo envOptions) *env {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	so := eo.simOpts
 	so.Now = clk.Now
 	if so.Messages == 0 {
