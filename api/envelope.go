@@ -51,7 +51,7 @@ func respond(c echo.Context, data any, empty any, errs []*relay.Error) error {
 }
 
 // encodeEnvelope writes the envelope by hand, as parts of one body, so that
-// data which encodes itself is written as it comes: encoding/json would
+// data which encodes itself is written as it comes. encoding/json would
 // validate and compact a Marshaler's output again, and for verdicts served
 // from the cache that second pass was most of the response's cost. Copying
 // the parts into one buffer would cost as much again, so they stay apart.

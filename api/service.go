@@ -9,7 +9,7 @@ import (
 	"github.com/securex-esa/relay/relay"
 )
 
-// Enricher answers the enrichment routes. Each method returns the value of
+// Enricher serves the enrichment routes. Each method returns the value of
 // the envelope's "data" and the errors to list beside it; data that is nil
 // is left out.
 type Enricher interface {
@@ -18,13 +18,13 @@ type Enricher interface {
 	Refer(ctx context.Context, m *relay.Module, obs []observables.Observable) (any, []*relay.Error)
 }
 
-// Responder answers the response-action routes.
+// Responder serves the response-action routes.
 type Responder interface {
 	Actions(ctx context.Context, m *relay.Module, obs []observables.Observable) (any, []*relay.Error)
 	Trigger(ctx context.Context, m *relay.Module, req relay.TriggerRequest) relay.TriggerResult
 }
 
-// HealthChecker answers /health: it logs in to every configured gateway and
+// HealthChecker serves /health: it logs in to every configured gateway and
 // reads the account's privileges.
 type HealthChecker interface {
 	Health(ctx context.Context, m *relay.Module) []*relay.Error

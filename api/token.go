@@ -71,8 +71,8 @@ func newVerifier(opts TokenOptions, jwks *jwksCache, now func() time.Time) *veri
 //
 // The token is decoded once. The header, time and audience checks run in
 // the key function, which jwt.Parser calls after decoding and before it
-// verifies the signature; the key function then picks the key by the
-// token's algorithm. The parser validates the claims again after the
+// verifies the signature. The key function then picks the key by the
+// token's algorithm, and the parser validates the claims again after the
 // signature check.
 func (v *verifier) Verify(ctx context.Context, header string) (jwt.MapClaims, error) {
 	raw, err := v.bearer(header)

@@ -62,13 +62,13 @@ func newClient(p *Pool, cfg Config, passwordKey [32]byte) (*Client, error) {
 			ResponseHeaderTimeout: p.opts.HeaderTimeout,
 			ForceAttemptHTTP2:     true,
 			// A relay request runs up to three detail calls per message at
-			// once; too few idle connections would make each burst open new
+			// once. With too few idle connections, each burst would open new
 			// TLS sessions to the appliance.
 			MaxIdleConnsPerHost: 64,
 			IdleConnTimeout:     90 * time.Second,
 		},
 		// A redirect could carry the session token or the password to
-		// another host, so the 3xx answer itself is returned and rejected.
+		// another host, so the 3xx response itself is returned and rejected.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	c.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
@@ -100,7 +100,7 @@ type request struct {
 	write  bool   // changes state, so it is never retried
 }
 
-// do runs r and decodes a 2xx JSON answer into out when out is non-nil.
+// do runs r and decodes a 2xx JSON response into out when out is non-nil.
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	body, err := c.call(ctx, r)
 	if err != nil {
@@ -317,9 +317,9 @@ func (c *Client) finish(op string, start time.Time, e *Error) {
 	}
 }
 
-// causeText is the underlying transport error; it never carries a
-// credential because the URL has no user info and headers are not part of
-// Go's transport errors.
+// causeText returns the underlying transport error. It carries no
+// credential, because the URL has no user info and Go's transport errors
+// do not include headers.
 func causeText(e *Error) string {
 	if e.Err == nil {
 		return ""

@@ -71,8 +71,8 @@ func (s *attachmentSet) add(name, sha, disposition string) {
 }
 
 // onlyWithoutHash returns the single attachment that has no hash yet, so a
-// hash reported without a file name can still be placed; nil when that is
-// ambiguous.
+// hash reported without a file name can still be placed. It returns nil
+// when that is ambiguous.
 func (s *attachmentSet) onlyWithoutHash() *Attachment {
 	var found *Attachment
 	for i := range s.list {

@@ -11,7 +11,7 @@ import (
 // Details returns a message's details, merged with its AMP details and
 // URL details when the appliance reports that it has them (showAMP,
 // showURL). The three calls run in parallel, so a message costs one round
-// trip rather than three; the show flags then only decide which responses
+// trip rather than three, and the show flags only decide which responses
 // are merged. Both not-found forms, a 404 "Invalid value for attribute -
 // mid or icid." and a 200 whose mid is "N/A", give KindNotFound. A
 // not-found AMP or URL answer means no data. A refused one (KindPermission)

@@ -54,7 +54,7 @@ type Message struct {
 	Remediation *RemediationState
 }
 
-// RemediationState is what tracking reports of a remediation in
+// RemediationState is the remediation state message tracking reports in
 // morDetails and morInfo.
 type RemediationState struct {
 	// StateByMID is morInfo.midVsState.

@@ -21,9 +21,10 @@ const (
 // RemediationWireActions maps each action to the "action" string of the
 // SMA remediation API.
 //
-// NOTE: only "fwdDelete" has been seen on a real SMA (a 2024 capture of its
-// web interface); "delete" and "forward" are inferred from the remediation
-// report counters. Correct them here if an appliance rejects them.
+// NOTE: only "fwdDelete" has been seen on a real SMA, in a 2024 capture of
+// its web interface. "delete" and "forward" are inferred from the
+// remediation report counters, so correct them here if an appliance
+// rejects them.
 var RemediationWireActions = map[RemediationAction]string{
 	ActionDelete:        "delete",
 	ActionForward:       "forward",
@@ -86,9 +87,9 @@ type remediationData struct {
 }
 
 // SubmitRemediation queues a remediation batch on an SMA. It is never
-// retried, because a repeated submit would queue a second batch; only a
-// 401 is sent once more after a new login, since the appliance rejected
-// it before acting.
+// retried, because a repeated submit would queue a second batch. The one
+// exception is a 401, sent once more after a new login, because the
+// appliance rejected it before acting.
 func (c *Client) SubmitRemediation(ctx context.Context, b RemediationBatch) (*RemediationReceipt, error) {
 	const op = "remediation"
 	data, err := c.remediationBody(b)

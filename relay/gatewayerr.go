@@ -36,7 +36,7 @@ func FromGateway(err error) *Error {
 	case gateway.KindTLS:
 		return NewFatal(CodeUnknown, fmt.Sprintf("Unable to verify SSL certificate of %s. Set GATEWAY_CA_PEM for a private CA.", where))
 	case gateway.KindRedirect:
-		return NewFatal(CodeUnknown, fmt.Sprintf("The gateway %s answered with a redirect, which the relay does not follow. Check GATEWAY_URL.", where))
+		return NewFatal(CodeUnknown, fmt.Sprintf("The gateway %s responded with a redirect, which the relay does not follow. Check GATEWAY_URL.", where))
 	case gateway.KindBlocked:
 		return NewFatal(CodeAuthorization, fmt.Sprintf("Authorization failed: the relay does not connect to %s. Add its host to RELAY_GATEWAY_HOSTS.", where))
 	case gateway.KindBudget:

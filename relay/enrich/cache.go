@@ -200,7 +200,7 @@ func (s *Service) writeCacheUntil(ctx context.Context, tenant string, t target, 
 // enrichment goes on from the gateways and every request would repeat it.
 func (s *Service) cacheFailed(op string, err error) {
 	if n, ok := s.cacheLog.allow(); ok {
-		s.log.Error("verdict cache failed; answering from the gateways", "op", op, "err", err, "suppressed", n)
+		s.log.Error("verdict cache failed; serving verdicts from the gateways", "op", op, "err", err, "suppressed", n)
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// blockTerm is what one dictionary term blocks, as the relay reads it.
+// blockTerm is the target one dictionary term blocks, as the relay reads it.
 type blockTerm struct {
 	// term is the dictionary term exactly as stored, which a removal must
 	// name.

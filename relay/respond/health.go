@@ -23,7 +23,7 @@ const (
 	roleDictionary = "dictionary gateway (ESA_CONFIG_URL)"
 )
 
-// needKind is what the relay loses without a privilege.
+// needKind is the capability the relay loses without a privilege.
 type needKind int
 
 const (

@@ -72,7 +72,7 @@ func (s *Service) addJob(ctx context.Context, cfg gateway.Config, e AuditEntry) 
 }
 
 // jobTTL outlives a job's deadline by a few poll rounds, so that the
-// poller can still record that the batch timed out; after it the store
+// poller can still record that the batch timed out. After it, the store
 // drops the sealed credential set even when no poller ran.
 func (s *Service) jobTTL() time.Duration {
 	return s.o.PollFor + 2*s.o.PollInterval + s.o.LeaseTTL
